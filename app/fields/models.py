@@ -1,0 +1,54 @@
+"""Configurable fields (信息扩展配置) and parameter lists (参数配置)."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.timeutil import utcnow
+
+FIELD_TYPES = ("text", "number", "date", "link", "memo", "money", "bool", "choice", "multichoice")
+
+
+class CustomField(db.Model):
+    """An admin-defined field of an entity; values live in the entity's `extra` JSON under `key`."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(db.String(32), default="customer", index=True)
+    key: Mapped[str] = mapped_column(db.String(40))
+    label: Mapped[str] = mapped_column(db.String(80))
+    field_type: Mapped[str] = mapped_column(db.String(16))
+    required: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+    width: Mapped[int] = mapped_column(default=120)
+    show_in_list: Mapped[bool] = mapped_column(default=True)
+    show_in_form: Mapped[bool] = mapped_column(default=True)
+    show_in_pop: Mapped[bool] = mapped_column(default=True)
+    options: Mapped[list] = mapped_column(JSON, default=list)
+    default_value: Mapped[str] = mapped_column(db.String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(db.DateTime, default=utcnow)
+
+    __table_args__ = (db.UniqueConstraint("entity", "key", name="uq_custom_field_entity_key"),)
+
+    def __repr__(self):
+        return f"<CustomField {self.entity}.{self.key} {self.field_type}>"
+
+    @property
+    def hidden(self) -> bool:
+        return not (self.show_in_list or self.show_in_form or self.show_in_pop)
+
+
+class ParamItem(db.Model):
+    """One value of a configurable list such as customer levels or follow-up types."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(db.String(40), index=True)
+    label: Mapped[str] = mapped_column(db.String(80))
+    position: Mapped[int] = mapped_column(default=0)
+    enabled: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (db.UniqueConstraint("kind", "label", name="uq_param_item_kind_label"),)
+
+    def __repr__(self):
+        return f"<ParamItem {self.kind}:{self.label}>"

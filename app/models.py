@@ -1,0 +1,8 @@
+"""Every model module, imported once so the metadata (and migrations) see all tables."""
+
+from app.audit import models as audit_models  # noqa: F401
+from app.auth import models as auth_models  # noqa: F401
+from app.customers import models as customer_models  # noqa: F401
+from app.fields import models as field_models  # noqa: F401
+from app.grid import models as grid_models  # noqa: F401
+from app.jobs import models as job_models  # noqa: F401
