@@ -3,14 +3,14 @@
 import logging
 import os
 
-from flask import Flask, session
+from flask import Flask, has_request_context, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_config
 from app.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate, socketio
 
-BLUEPRINT_MODULES = ("auth", "home", "system", "fields", "grid", "jobs", "customers", "audit")
+BLUEPRINT_MODULES = ("auth", "home", "system", "fields", "grid", "jobs", "customers", "audit", "imports")
 
 
 def create_app(config_override=None) -> Flask:
@@ -81,6 +81,8 @@ def select_locale():
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # command line and background jobs speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if current_user and current_user.is_authenticated and current_user.locale:
         chosen = current_user.locale

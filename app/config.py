@@ -17,6 +17,9 @@ class DefaultConfig:
     # gevent in the served app; tests pick "threading".
     SOCKETIO_ASYNC_MODE = ""
     LOG_LEVEL = "INFO"
+    # Where `python wsgi.py` (scripts/run) listens, as ZUOXI_HOST / ZUOXI_PORT.
+    HOST = "127.0.0.1"
+    PORT = 5000
 
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

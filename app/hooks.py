@@ -47,6 +47,10 @@ def install(app):
             return jsonify(error=_("请先修改初始密码。")), 403
         return None
 
+    @app.teardown_request
+    def forget_actor(exc=None):
+        set_actor(None, "", "")
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from app import create_app
+from app.audit.services import set_actor
 from app.extensions import db
 
 TEST_PASSWORD = "Passw0rd-test"
@@ -46,6 +47,15 @@ def reset_schema(app) -> None:
         db.session.commit()
 
 
+def _fresh_request_globals():
+    """Each test holds one app context open (for its rolled-back session), and requests reuse it; empty
+    `g` so nothing cached by a previous request (signed-in user, CSRF token, locale) leaks into the next."""
+    from flask import g, has_app_context
+
+    if has_app_context():
+        g.__dict__.clear()
+
+
 class CsrfClient(FlaskClient):
     """A test client that sends the page's CSRF token on state-changing requests, as the browser does.
 
@@ -54,6 +64,7 @@ class CsrfClient(FlaskClient):
     _token = None
 
     def open(self, *args, **kwargs):
+        _fresh_request_globals()
         send_token = kwargs.pop("csrf", True)
         method = (kwargs.get("method") or "GET").upper()
         if send_token and method in ("POST", "PUT", "PATCH", "DELETE"):
@@ -63,7 +74,8 @@ class CsrfClient(FlaskClient):
         return super().open(*args, **kwargs)
 
     def csrf_token(self) -> str:
-        page = super().open("/login", method="GET").get_data(as_text=True)
+        _fresh_request_globals()
+        page = super().open("/login", method="GET", follow_redirects=True).get_data(as_text=True)
         match = re.search(r'name="csrf-token" content="([^"]+)"', page)
         assert match, "no CSRF token on the login page"
         return match.group(1)
@@ -104,6 +116,7 @@ def _db_rollback(request, app):
         original = db.session
         db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
         app.extensions.pop("zuoxi_login_counter", None)
+        set_actor(None, "", "")  # the previous test's signed-in user is gone with its rollback
         try:
             yield
         finally:

@@ -14,6 +14,8 @@ AGENT_STATUSES = ("online", "busy", "away")
 
 
 class Department(db.Model):
+    __audited__ = ("name", "parent_id", "position")
+
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(db.String(80))
     parent_id: Mapped[int | None] = mapped_column(db.ForeignKey("department.id", ondelete="RESTRICT"), index=True)
@@ -26,6 +28,8 @@ class Department(db.Model):
 
 
 class Role(db.Model):
+    __audited__ = ("name", "description", "permissions", "data_scope", "hide_numbers", "customer_categories")
+
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(db.String(80), unique=True)
     description: Mapped[str] = mapped_column(db.String(255), default="")
@@ -41,6 +45,22 @@ class Role(db.Model):
 
 
 class User(db.Model):
+    # Never the password hash or session token: a password change is recorded as its own entry.
+    __audited__ = (
+        "username",
+        "display_name",
+        "must_change_password",
+        "enabled",
+        "is_superuser",
+        "department_id",
+        "role_id",
+        "extension",
+        "mobile",
+        "email",
+        "lock_limit",
+        "lock_days",
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(db.String(64), unique=True)
     display_name: Mapped[str] = mapped_column(db.String(80))
@@ -71,6 +91,10 @@ class User(db.Model):
 
     def __repr__(self):
         return f"<User {self.id} {self.username}>"
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.display_name} ({self.username})"
 
     # Flask-Login protocol
     @property

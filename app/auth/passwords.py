@@ -7,8 +7,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# Verified against when the user does not exist, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("zuoxi-timing-equaliser")
+_dummy_hash: list[str] = []
+
+
+def _dummy() -> str:
+    """Verified against when the user does not exist, so a wrong name costs as long as a wrong password."""
+    if not _dummy_hash:
+        _dummy_hash.append(_hasher.hash("zuoxi-timing-equaliser"))
+    return _dummy_hash[0]
 
 
 def hash_password(password: str) -> str:
@@ -17,7 +23,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -104,6 +104,7 @@ def change_password(user: User, current: str, new: str, confirm: str) -> None:
     if verify_password(user.password_hash, new):
         raise AuthError(_("新密码不能与当前密码相同。"))
     set_password(user, new, must_change=False)
+    _record_password_event(user, "password_change")
 
 
 def set_password(user: User, password: str, must_change: bool) -> None:
@@ -118,7 +119,16 @@ def reset_password(user: User) -> str:
     """A random one-time password the user must change at next login."""
     password = generate_password()
     set_password(user, password, must_change=True)
+    _record_password_event(user, "password_reset")
     return password
+
+
+def _record_password_event(user: User, action: str) -> None:
+    """The audit log notes that the password changed, never the hash."""
+    from app.audit.services import record
+
+    if user.id is not None:
+        record("user", user.id, action, summary=user.audit_label)
 
 
 def create_first_admin(username: str = "admin") -> str | None:

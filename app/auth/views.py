@@ -67,7 +67,7 @@ def change_password():
             error = str(exc)
         else:
             db.session.commit()
-            login_user(current_user)  # the session token changed; keep this session, end the others
+            login_user(current_user._get_current_object())  # new session token: keep this session, end others
             flash(_("密码已修改。"), "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", error=error), (400 if error else 200)

@@ -16,6 +16,8 @@ GENDERS = ("", "M", "F")
 
 
 class Customer(db.Model):
+    __audited__ = True
+
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(db.String(120), index=True)
     company: Mapped[str] = mapped_column(db.String(160), default="", index=True)
@@ -72,6 +74,16 @@ class Customer(db.Model):
     def in_public_pool(self) -> bool:
         return self.owner_id is None
 
+    def can_view(self, user) -> bool:
+        from app.customers.access import can_view
+
+        return can_view(self, user)
+
+    def can_edit(self, user) -> bool:
+        from app.customers.access import can_edit
+
+        return can_edit(self, user)
+
 
 class Contact(db.Model):
     """Another person at the customer's company."""
@@ -113,6 +125,8 @@ class CustomerPhone(db.Model):
 
 class FollowUp(db.Model):
     """来往记录: one contact with the customer, with an optional next reminder."""
+
+    __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(db.ForeignKey("customer.id", ondelete="CASCADE"), index=True)

@@ -10,7 +10,8 @@ class GridPreference(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(db.ForeignKey("user.id", ondelete="CASCADE"))
     grid_id: Mapped[str] = mapped_column(db.String(64))
-    # [{"key": "name", "width": 120}, ...] in display order; absent keys are hidden.
+    # [{"key": "name", "width": 120, "visible": true}, ...] in display order. Keys absent from the
+    # list are columns added since the user chose, shown by their default.
     columns: Mapped[list] = mapped_column(JSON, default=list)
 
     __table_args__ = (db.UniqueConstraint("user_id", "grid_id", name="uq_grid_preference_user_grid"),)

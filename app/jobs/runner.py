@@ -60,7 +60,8 @@ def report_progress(job: Job, progress: int, total: int | None = None) -> None:
     job.progress = progress
     if total is not None:
         job.total = total
-    job.locked_until = utcnow() + LEASE
+    if job.state == "running":
+        job.locked_until = utcnow() + LEASE
     db.session.commit()
     if job.created_by_id:
         socketio.emit(

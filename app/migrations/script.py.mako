@@ -7,6 +7,7 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy import Text  # alembic writes JSONB(astext_type=Text()) unqualified
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

@@ -69,9 +69,11 @@ setup_node() {
 }
 
 setup_translations() {
+  compgen -G "$ROOT/app/translations/*/LC_MESSAGES/messages.po" >/dev/null || return 0  # no catalog yet
   if ! stamp_ok babel "$ROOT"/app/translations/*/LC_MESSAGES/messages.po 2>/dev/null ||
      ! ls "$ROOT"/app/translations/*/LC_MESSAGES/messages.mo >/dev/null 2>&1; then
-    "$VENV/bin/pybabel" compile -q -d "$ROOT/app/translations" 2>/dev/null || true
+    say "compiling translations"
+    "$VENV/bin/pybabel" -q compile -d "$ROOT/app/translations"  # -q is a global option: before the command
     stamp_set babel "$ROOT"/app/translations/*/LC_MESSAGES/messages.po
   fi
 }

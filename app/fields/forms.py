@@ -1,0 +1,21 @@
+"""Reading the admin pages' form posts into the keyword arguments the services take."""
+
+FLAG_NAMES = ("required", "show_in_list", "show_in_form", "show_in_pop")
+
+
+def field_form_data(form, creating: bool) -> dict:
+    """A field definition from the add/edit form; the type is read only when creating (it is fixed)."""
+    data = {
+        "label": form.get("label", ""),
+        "width": form.get("width", "").strip() or 120,
+        "options": form.get("options", "").splitlines(),
+        "default_value": form.get("default_value", ""),
+    }
+    data.update({name: name in form for name in FLAG_NAMES})
+    if creating or "field_type" in form:
+        data["field_type"] = form.get("field_type", "")
+    return data
+
+
+def direction(form) -> str:
+    return "up" if form.get("direction") == "up" else "down"

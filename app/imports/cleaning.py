@@ -1,0 +1,146 @@
+"""Turning one row of cells into the values of one customer, or a ValidationError naming the cells.
+
+Lists (categories, phone types, agents, custom fields) are loaded once per import, not per row,
+so a row costs only Python work."""
+
+from datetime import date, datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.customers.phones import normalize_phone
+from app.customers.services import _EMAIL as EMAIL
+from app.customers.services import GENDER_WORDS, PARAM_FIELDS, TEXT_FIELDS
+from app.errors import ValidationError
+from app.extensions import db
+from app.fields.models import ParamItem
+from app.fields.values import clean_value, parse_date_value
+from app.imports.columns import header_key
+from app.timeutil import local_today
+
+PARAM_KEYS = {key: kind for key, (_label, kind) in PARAM_FIELDS.items()}
+
+
+class RowCleaner:
+    def __init__(self, mapping: dict, fields, user, default_category_id=None):
+        # Labels resolved once: a lazy string costs a translation lookup every time it is read.
+        self.columns = [(index, column.key, str(column.label)) for index, column in sorted(mapping.items())]
+        self.name_label = next((label for _i, key, label in self.columns if key == "name"), "name")
+        self.user = user
+        self.default_category_id = default_category_id
+        self.fields = {f.key: f for f in fields}
+        self.required_fields = [f for f in fields if f.required]
+        self.params: dict[str, dict[str, int]] = {}
+        for item in db.session.scalars(select(ParamItem).where(ParamItem.enabled.is_(True))):
+            self.params.setdefault(item.kind, {})[header_key(item.label)] = item.id
+        self.users: dict[str, int] = {}
+        for found in db.session.scalars(select(User).where(User.enabled.is_(True))):
+            self.users.setdefault(found.display_name.strip().lower(), found.id)
+            self.users[found.username.lower()] = found.id
+        self.may_assign = user is None or user.has_permission("customer.assign")
+        self.today = local_today()
+        self.region = current_app.config.get("PHONE_DEFAULT_REGION") or "CN"
+        self.local_area_code = str(current_app.config.get("PHONE_LOCAL_AREA_CODE") or "").lstrip("0")
+
+    @staticmethod
+    def _text(key, label, raw) -> str:
+        text = raw.strip() if isinstance(raw, str) else _cell_text(raw)
+        limit = TEXT_FIELDS[key][1]
+        if len(text) > limit:
+            raise ValidationError({label: _("不能超过 %(n)s 个字", n=limit)})
+        if key == "email" and not EMAIL.match(text):
+            raise ValidationError({label: _("邮箱格式不正确")})
+        return text
+
+    @staticmethod
+    def _gender(label, raw) -> str:
+        gender = GENDER_WORDS.get(_cell_text(raw))
+        if gender is None:
+            raise ValidationError({label: _("请填写男、女或留空")})
+        return gender
+
+    def _birthday(self, label, raw) -> date:
+        day = parse_date_value(raw.date() if isinstance(raw, datetime) else raw)
+        if day > self.today:
+            raise ValidationError({label: _("日期不能晚于今天")})
+        return day
+
+    def _param(self, key, label, value):
+        kind = "phone_type" if key.startswith("phone_type") else PARAM_KEYS[key]
+        item_id = self.params.get(kind, {}).get(header_key(value))
+        if item_id is None:
+            raise ValidationError({label: _("“%(v)s”不在参数列表中", v=value)})
+        return item_id
+
+    def _owner(self, label, value):
+        owner_id = self.users.get(str(value).strip().lower())
+        if owner_id is None:
+            raise ValidationError({label: _("找不到坐席“%(v)s”", v=value)})
+        if not self.may_assign and (self.user is None or owner_id != self.user.id):
+            raise ValidationError({label: _("您没有把客户分配给其他坐席的权限")})
+        return owner_id
+
+    def clean(self, cells: list) -> dict:
+        """{built-in key: value, "extra": {...}, "phones": [...]} with only the cells that were filled."""
+        values, extra, phones, phone_types, errors = {}, {}, {}, {}, {}
+        for index, key, label in self.columns:
+            raw = cells[index] if index < len(cells) else None
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                continue
+            try:
+                if key in TEXT_FIELDS:
+                    values[key] = self._text(key, label, raw)
+                elif key == "gender":
+                    values[key] = self._gender(label, raw)
+                elif key == "birthday":
+                    values[key] = self._birthday(label, raw)
+                elif key in PARAM_KEYS:
+                    values[key] = self._param(key, label, raw)
+                elif key == "owner":
+                    values["owner_id"] = self._owner(label, raw)
+                elif key.startswith("phone:"):
+                    phones[int(key[6:])] = (label, _cell_text(raw))
+                elif key.startswith("phone_type:"):
+                    phone_types[int(key[11:])] = self._param(key, label, raw)
+                else:
+                    field = self.fields[key]
+                    extra[key] = clean_value(field.field_type, raw, field.options or [])
+            except ValidationError as exc:
+                errors[label] = next(iter(exc.errors.values()))
+        for field in self.required_fields:
+            if extra.get(field.key) is None and field.label not in errors:
+                errors[field.label] = _("必填")
+        if "name" not in values and self.name_label not in errors:
+            errors[self.name_label] = _("请填写姓名")
+        cleaned_phones, seen = [], set()
+        for slot in sorted(phones):
+            label, number = phones[slot]
+            try:
+                found = normalize_phone(number, self.region, self.local_area_code)
+            except ValidationError as exc:
+                errors[label] = next(iter(exc.errors.values()))
+                continue
+            if (found.normalized, found.extension) in seen:
+                continue
+            seen.add((found.normalized, found.extension))
+            cleaned_phones.append(
+                {"number": number[:40], "type_id": phone_types.get(slot), **found._asdict(), "position": len(seen) - 1}
+            )
+        if errors:
+            raise ValidationError(errors)
+        if self.default_category_id and not values.get("category_id"):
+            values["category_id"] = self.default_category_id
+        values["extra"] = {k: v for k, v in extra.items() if v is not None}
+        values["phones"] = cleaned_phones
+        return values
+
+
+def _cell_text(value) -> str:
+    """Spreadsheets hand numbers as floats: 13812345678.0 is the number 13812345678."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()
