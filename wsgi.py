@@ -14,6 +14,7 @@ from app.jobs.runner import start_in_process_worker  # noqa: E402
 
 app = create_app()
 start_in_process_worker(app)
+__import__("app.telephony.switchboard", fromlist=["_"]).start_in_process(app)
 
 if __name__ == "__main__":
     import os

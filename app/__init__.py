@@ -10,7 +10,19 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import load_config
 from app.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate, socketio
 
-BLUEPRINT_MODULES = ("auth", "home", "system", "fields", "grid", "jobs", "customers", "audit", "imports")
+BLUEPRINT_MODULES = (
+    "auth",
+    "home",
+    "system",
+    "fields",
+    "grid",
+    "jobs",
+    "customers",
+    "audit",
+    "imports",
+    "telephony",
+    "reminders",
+)
 
 
 def create_app(config_override=None) -> Flask:
@@ -53,7 +65,8 @@ def create_app(config_override=None) -> Flask:
     audit.services.install()
     for name in BLUEPRINT_MODULES:
         module = __import__(f"app.{name}", fromlist=["bp"])
-        app.register_blueprint(module.bp)
+        for blueprint in getattr(module, "blueprints", (module.bp,)):
+            app.register_blueprint(blueprint)
     hooks.install(app)
 
     from app import cli, sockets

@@ -72,6 +72,26 @@ class DefaultConfig:
     JOBS_POLL_SECONDS = 2.0
 
     EXPORT_MAX_ROWS = 1_000_000
+
+    # FreeSWITCH. Event-socket URLs of the nodes, comma separated: esl://password@host:8021 (empty: no switch).
+    FREESWITCH_NODES = ""
+    # Run the switchboard (event socket, scheduler) inside the web process; false when it runs on its own.
+    SWITCHBOARD_IN_PROCESS = True
+    ESL_COMMAND_TIMEOUT = 5.0
+    # bgapi waits for its BACKGROUND_JOB, and originate's comes only once the agent's phone answers.
+    ESL_BGAPI_TIMEOUT = 90.0
+    ESL_RECONNECT_MAX_SECONDS = 30.0
+    # mod_xml_curl and mod_json_cdr authenticate with HTTP basic auth and must come from these addresses.
+    XMLCURL_USER = "freeswitch"
+    XMLCURL_PASSWORD = ""
+    CDR_USER = "freeswitch"
+    CDR_PASSWORD = ""
+    SWITCH_ALLOWED_IPS = "127.0.0.1,::1"
+    # The SIP domain agents register to, and where FreeSWITCH writes recordings (readable by the app).
+    SIP_DOMAIN = "127.0.0.1"
+    RECORDINGS_DIR = ""
+    RECORDING_RETENTION_DAYS = 180
+    WRAPUP_SECONDS = 15
     WTF_CSRF_TIME_LIMIT = None
 
 

@@ -37,13 +37,15 @@ def register_menu(chapter: str, label, endpoint: str, permission: str | None = N
 
 def menu_for(user):
     """[(chapter key, label, [(label, url, endpoint), ...])] with only what `user` may open."""
+    from flask import current_app
+
     chapters = []
     for key, label in CHAPTERS:
         items = sorted((i for i in _ITEMS if i.chapter == key), key=lambda i: i.order)
         visible = [
             (i.label, url_for(i.endpoint), i.endpoint)
             for i in items
-            if i.permission is None or user.has_permission(i.permission)
+            if (i.permission is None or user.has_permission(i.permission)) and i.endpoint in current_app.view_functions
         ]
         if visible:
             chapters.append((key, label, visible))

@@ -6,3 +6,8 @@ from app.customers import models as customer_models  # noqa: F401
 from app.fields import models as field_models  # noqa: F401
 from app.grid import models as grid_models  # noqa: F401
 from app.jobs import models as job_models  # noqa: F401
+from app.telephony import models_phone as telephony_phone_models  # noqa: F401
+from app.telephony import models_config as telephony_config_models  # noqa: F401
+from app.telephony import models_calls as telephony_call_models  # noqa: F401
+from app.reminders import models as reminder_models  # noqa: F401
+from app.telephony import models_agent as telephony_agent_models  # noqa: F401

@@ -18,6 +18,8 @@ from app import create_app
 from app.audit.services import set_actor
 from app.extensions import db
 
+pytest_plugins = ["tests.support.fixtures"]
+
 TEST_PASSWORD = "Passw0rd-test"
 
 

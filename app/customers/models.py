@@ -19,7 +19,7 @@ class Customer(db.Model):
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(db.String(120), index=True)
+    name: Mapped[str] = mapped_column(db.String(120))
     company: Mapped[str] = mapped_column(db.String(160), default="", index=True)
     gender: Mapped[str] = mapped_column(db.String(1), default="")
     birthday: Mapped[date | None] = mapped_column(db.Date)
@@ -40,10 +40,10 @@ class Customer(db.Model):
     notes: Mapped[str] = mapped_column(db.Text, default="")
     extra: Mapped[dict] = mapped_column(ExtraJSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id", ondelete="SET NULL"), index=True)
-    created_at: Mapped[datetime] = mapped_column(db.DateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id", ondelete="SET NULL"))
-    updated_at: Mapped[datetime] = mapped_column(db.DateTime, default=utcnow, onupdate=utcnow, index=True)
-    last_contact_at: Mapped[datetime | None] = mapped_column(db.DateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(db.DateTime, default=utcnow, onupdate=utcnow)
+    last_contact_at: Mapped[datetime | None] = mapped_column(db.DateTime)
 
     phones = relationship(
         "CustomerPhone", back_populates="customer", cascade="all, delete-orphan", order_by="CustomerPhone.position"
@@ -62,7 +62,13 @@ class Customer(db.Model):
     source = relationship("ParamItem", foreign_keys=[source_id])
     industry = relationship("ParamItem", foreign_keys=[industry_id])
 
+    # The grid sorts with id as the tie-breaker: (column, id) lets the database read a page straight
+    # off the index even where many rows share a value (never-contacted customers, one import's timestamp).
     __table_args__ = (
+        db.Index("ix_customer_created_id", "created_at", "id"),
+        db.Index("ix_customer_updated_id", "updated_at", "id"),
+        db.Index("ix_customer_last_contact_id", "last_contact_at", "id"),
+        db.Index("ix_customer_name_id", "name", "id"),
         db.Index("ix_customer_owner_updated", "owner_id", "updated_at"),
         db.Index("ix_customer_owner_created", "owner_id", "created_at"),
     )

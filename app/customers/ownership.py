@@ -151,7 +151,7 @@ def release_expired_locks(now=None) -> int:
     return released
 
 
-@job_handler("customer_unlock_expired")
+@job_handler("customer_unlock_expired", every=timedelta(hours=1))
 def unlock_expired_job(job):
     return {"released": release_expired_locks()}
 

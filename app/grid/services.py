@@ -28,7 +28,9 @@ MAX_PAGE = 1_000_000
 MAX_SORTS = 5
 MAX_FILTERS = 30
 MAX_SEARCH_LENGTH = 100
-DEFAULT_COUNT_CAP = 10_000
+# Counting every match of a broad filter over a million rows costs more than the page itself: count up to
+# this many, show "more than N", and count exactly only when the user asks (?count=exact).
+DEFAULT_COUNT_CAP = 1_000
 _NUMBER_RUN = re.compile(r"[^,，;；、/]+")
 
 
@@ -236,8 +238,10 @@ def json_value(column: GridColumn, value):
         return format_local(value, "%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
+    if column.type == "money" and isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+        return f"{Decimal(str(value)):.2f}"
     if isinstance(value, Decimal):
-        return f"{value:.2f}" if column.type == "money" else float(value)
+        return float(value)
     return value
 
 
@@ -256,8 +260,11 @@ def run_grid_query(definition: GridDefinition, args: Mapping, user) -> dict:
         total, capped = query.offset + len(rows), False
     else:
         ids = _filtered(definition, query, user).with_only_columns(definition.id_expr, maintain_column_froms=True)
-        counted = db.session.scalar(select(func.count()).select_from(ids.limit(definition.count_cap + 1).subquery()))
-        total, capped = min(counted, definition.count_cap), counted > definition.count_cap
+        if args.get("count") == "exact":
+            total, capped = db.session.scalar(select(func.count()).select_from(ids.subquery())), False
+        else:
+            counted = db.session.scalar(select(func.count()).select_from(ids.limit(definition.count_cap + 1).subquery()))
+            total, capped = min(counted, definition.count_cap), counted > definition.count_cap
     last_page = max(1, math.ceil(total / query.size))
     if capped:
         last_page = max(last_page, query.page + (1 if len(rows) == query.size else 0))

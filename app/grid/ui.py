@@ -37,6 +37,7 @@ def ui_strings() -> dict[str, str]:
     return {
         "total": _("共 %(n)s 条"),
         "total_capped": _("超过 %(n)s 条"),
+        "count_exact": _("精确统计"),
         "page_size": _("每页"),
         "rows": _("条"),
         "search": _("搜索"),

@@ -1,18 +1,17 @@
 """The agent's own status and the figures on the home page."""
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.auth.models import AGENT_STATUSES, User
+from app.auth.models import User
 from app.extensions import db, socketio
-from app.timeutil import local_day_bounds_utc, local_today, utcnow
+from app.timeutil import local_day_bounds_utc, local_today
 
 
 def set_agent_status(user: User, status: str) -> None:
-    if status not in AGENT_STATUSES:
-        raise ValueError(_("未知的坐席状态:%(s)s", s=status))
-    user.agent_status = status
-    user.agent_status_at = utcnow()
+    """The agent's chosen state; the telephony agent states keep the status log and the call-driven states."""
+    from app.telephony.agent_state import set_status
+
+    set_status(user, status)
 
 
 def announce_agent_status(user: User) -> None:

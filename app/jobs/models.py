@@ -28,6 +28,8 @@ class Job(db.Model):
     # A claim is a lease: a worker that dies lets the job be claimed again once it lapses.
     locked_by: Mapped[str] = mapped_column(db.String(64), default="")
     locked_until: Mapped[datetime | None] = mapped_column(db.DateTime)
+    # Set on jobs that must exist once per key (periodic runs): a unique index makes that hold across workers.
+    dedupe_key: Mapped[str | None] = mapped_column(db.String(80), unique=True)
 
     def __repr__(self):
         return f"<Job {self.id} {self.kind} {self.state}>"

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from flask_babel import force_locale
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db, socketio
 from app.jobs.models import Job
@@ -20,16 +21,40 @@ from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 HANDLERS: dict = {}
+# kind -> interval, for jobs the worker queues itself (clean-ups, lapsed locks).
+PERIODIC: dict[str, timedelta] = {}
 LEASE = timedelta(minutes=10)
 WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 
 
-def job_handler(kind: str):
+def job_handler(kind: str, every: timedelta | None = None):
     def decorator(func):
         HANDLERS[kind] = func
+        if every is not None:
+            PERIODIC[kind] = every
         return func
 
     return decorator
+
+
+def schedule_periodic_jobs() -> int:
+    """Queue each periodic job once per interval. The dedupe key names the interval, so when several
+    workers do this at the same moment the unique constraint lets exactly one insert through."""
+    queued = 0
+    now = utcnow()
+    for kind, every in PERIODIC.items():
+        slot = int(now.timestamp() // every.total_seconds())
+        key = f"{kind}:{slot}"
+        if db.session.scalar(select(Job.id).where(Job.dedupe_key == key)) is not None:
+            continue
+        try:
+            with db.session.begin_nested():
+                db.session.add(Job(kind=kind, payload={}, dedupe_key=key, run_at=now))
+            queued += 1
+        except IntegrityError:
+            pass  # another worker queued it first
+    db.session.commit()
+    return queued
 
 
 def enqueue(kind: str, payload: dict, user_id: int | None, total: int = 0) -> Job:
@@ -125,6 +150,9 @@ def worker_loop(app) -> None:
     interval = float(app.config.get("JOBS_POLL_SECONDS", 2.0))
     while True:
         try:
+            with app.app_context():
+                schedule_periodic_jobs()
+                db.session.remove()
             run_due_jobs(app)
         except Exception:
             log.exception("job poll failed; retrying")

@@ -269,7 +269,17 @@
       const text = this.capped
         ? fill(this.t.total_capped, { n: this.total })
         : fill(this.t.total, { n: this.total });
-      return el("span", { className: "zgrid-total", text: text });
+      const node = el("span", { className: "zgrid-total", text: text });
+      if (this.capped) {
+        // Broad queries are counted only up to a cap; the exact figure is one click away.
+        const exact = el("button", { type: "button", className: "zgrid-count-exact", text: this.t.count_exact });
+        exact.addEventListener("click", () => {
+          this.exactCount = true;
+          this.table.setData();
+        });
+        node.append(" ", exact);
+      }
+      return node;
     }
 
     // -- loading ---------------------------------------------------------------------------
@@ -281,6 +291,7 @@
       if (this.filters.size) params.filter = JSON.stringify(Array.from(this.filters.values()));
       if (this.q) params.q = this.q;
       if (this.quick) params.quick = this.quick;
+      if (this.exactCount) params.count = "exact";
       if (withPaging && tabulatorParams) {
         params.page = String(tabulatorParams.page);
         params.size = String(tabulatorParams.size);

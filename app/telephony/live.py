@@ -1,0 +1,529 @@
+"""The live call model: every channel on every node, fed by switchboard events, in memory.
+
+Channels are keyed on Unique-ID and paired by Bridge-A/B-Unique-ID (Channel-Call-UUID and
+Other-Leg-Unique-ID change meaning during a call, see the captures' README). A leg is an agent's
+when its SIP user is a User.extension. ``handle_event`` is on the hot path and never touches the
+database: it only notes when an agent starts or stops ringing or talking, and when a pop is due,
+and hands that work to a background worker (ordered for states, concurrent for pops).
+``resync`` rebuilds a node's channels from ``show channels/calls/registrations as json``.
+"""
+
+import json
+import logging
+import queue
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import has_app_context
+
+from app.extensions import db, socketio
+
+log = logging.getLogger(__name__)
+EXTENSIONS_TTL = 30.0
+EXTENSIONS_MISS_INTERVAL = 2.0
+CALL_STATES = {
+    "RINGING": "ringing",
+    "EARLY": "early",
+    "ACTIVE": "active",
+    "UNHELD": "active",
+    "RING_WAIT": "active",
+    "HELD": "held",
+    "HANGUP": "hangup",
+}
+
+
+@dataclass(slots=True)
+class Channel:
+    uuid: str
+    node: str
+    direction: str  # as FreeSWITCH says: "inbound" (the phone called us) or "outbound" (we rang it)
+    caller_number: str
+    caller_name: str
+    destination: str
+    extension: str = ""  # the agent's extension when this leg is an agent phone
+    far_number: str = ""  # the other party as seen from this leg
+    state: str = "ringing"
+    created_at: datetime | None = None
+    answered_at: datetime | None = None
+    other_uuid: str = ""
+    call_uuid: str = ""
+    user_id: int | None = None
+    origin_uuid: str = ""  # the leg that originated this one (Other-Leg-Unique-ID at creation)
+    parked_slot: str = ""
+    hangup_cause: str = ""
+    popped: bool = False
+
+    @property
+    def agent_placed(self) -> bool:
+        """The agent started this call: dialled from the phone, or a click-to-dial rang it first."""
+        return self.direction == "inbound" or not self.origin_uuid
+
+
+def _epoch_datetime(microseconds: str | None) -> datetime:
+    try:
+        value = int(microseconds or 0)
+    except ValueError:
+        value = 0
+    seconds = value / 1e6 if value else time.time()
+    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
+
+
+def _sip_user(channel_name: str) -> str:
+    """sofia/internal/1001@127.0.0.1:5090 → 1001; gateways and other endpoints give ""."""
+    parts = channel_name.split("/", 2)
+    if len(parts) < 3 or parts[0] != "sofia" or parts[1] == "gateway":
+        return ""
+    return parts[2].split("@", 1)[0]
+
+
+class LiveModel:
+    def __init__(self, app, inline: bool = False):
+        self.app = app
+        # inline: side effects run at once in the caller's app context (tests that feed events by hand).
+        self.inline = inline
+        self.channels: dict[str, Channel] = {}
+        self.registrations: dict[str, dict] = {}
+        self.activity: dict[int, str] = {}
+        self._extensions: dict[str, int] = {}
+        self._extensions_at = 0.0
+        self._queue: queue.Queue = queue.Queue()
+        self._worker_started = False
+        self._handlers = {
+            "CHANNEL_CREATE": self._on_create,
+            "CHANNEL_PROGRESS": self._on_progress,
+            "CHANNEL_PROGRESS_MEDIA": self._on_progress,
+            "CHANNEL_ANSWER": self._on_answer,
+            "CHANNEL_CALLSTATE": self._on_callstate,
+            "CHANNEL_BRIDGE": self._on_bridge,
+            "CHANNEL_UNBRIDGE": self._on_unbridge,
+            "CHANNEL_HOLD": self._on_hold,
+            "CHANNEL_UNHOLD": self._on_unhold,
+            "CHANNEL_PARK": self._on_park,
+            "CHANNEL_HANGUP": self._on_hangup,
+            "CHANNEL_HANGUP_COMPLETE": self._on_hangup,
+            "CHANNEL_DESTROY": self._on_destroy,
+            "CUSTOM": self._on_custom,
+        }
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def channel(self, uuid: str) -> Channel | None:
+        return self.channels.get(uuid)
+
+    def channels_of_extension(self, extension: str) -> list[Channel]:
+        return [c for c in self.channels.values() if c.extension == extension and c.state != "hangup"]
+
+    def current_channel_of(self, extension: str) -> Channel | None:
+        """The agent's own leg of its call: talking or held first, then ringing; the newest wins."""
+        legs = self.channels_of_extension(extension)
+        if not legs:
+            return None
+        rank = {"active": 2, "held": 2, "early": 1, "ringing": 1}
+        return max(legs, key=lambda c: (rank.get(c.state, 0), c.created_at or datetime.min))
+
+    def peer_of(self, uuid: str) -> Channel | None:
+        leg = self.channels.get(uuid)
+        if leg is None:
+            return None
+        if leg.other_uuid and (peer := self.channels.get(leg.other_uuid)) is not None:
+            return peer
+        for other in self.channels.values():  # a leg still ringing: known only by who originated it
+            if other.origin_uuid == uuid and other.state != "hangup":
+                return other
+        if leg.origin_uuid:
+            return self.channels.get(leg.origin_uuid)
+        return None
+
+    def is_registered(self, extension: str) -> bool:
+        return extension in self.registrations
+
+    # -- agents by extension -------------------------------------------------------------------
+
+    @contextmanager
+    def _database(self):
+        if has_app_context():
+            yield
+            return
+        with self.app.app_context():
+            try:
+                yield
+            finally:
+                db.session.remove()
+
+    def refresh_agents(self) -> None:
+        from sqlalchemy import select
+
+        from app.auth.models import User
+
+        with self._database():
+            rows = db.session.execute(select(User.extension, User.id).where(User.extension != "", User.enabled))
+            self._extensions = {row[0]: row[1] for row in rows}
+        self._extensions_at = time.monotonic()
+
+    def user_of_extension(self, extension: str) -> int | None:
+        if not extension:
+            return None
+        age = time.monotonic() - self._extensions_at
+        if age > EXTENSIONS_TTL or (extension not in self._extensions and age > EXTENSIONS_MISS_INTERVAL):
+            self.refresh_agents()
+        return self._extensions.get(extension)
+
+    def _agent_of(self, direction: str, name: str, dialed: str, username: str) -> tuple[str, int | None]:
+        candidates = (dialed, _sip_user(name)) if direction == "outbound" else (_sip_user(name), username)
+        for candidate in candidates:
+            usable = candidate and candidate.isdigit() and len(candidate) <= 8
+            if usable and (user_id := self.user_of_extension(candidate)) is not None:
+                return candidate, user_id
+        return "", None
+
+    # -- events ----------------------------------------------------------------------------------
+
+    def handle_event(self, node: str, event: dict) -> None:
+        handler = self._handlers.get(event.get("Event-Name", ""))
+        if handler is not None:
+            handler(node, event)
+
+    def _new_channel(self, node: str, event: dict) -> Channel:
+        uuid = event["Unique-ID"]
+        direction = event.get("Call-Direction", "")
+        name = event.get("Channel-Name", "")
+        origin = event.get("Other-Leg-Unique-ID", "") if event.get("Other-Type") == "originator" else ""
+        leg = Channel(
+            uuid=uuid,
+            node=node,
+            direction=direction,
+            caller_number=event.get("Caller-Caller-ID-Number", ""),
+            caller_name=event.get("Caller-Caller-ID-Name", ""),
+            destination=event.get("Caller-Destination-Number", ""),
+            created_at=_epoch_datetime(event.get("Caller-Channel-Created-Time")),
+            origin_uuid=origin,
+            call_uuid=uuid,
+        )
+        leg.extension, leg.user_id = self._agent_of(
+            direction, name, event.get("variable_dialed_user", ""), event.get("Caller-Username", "")
+        )
+        if origin and (parent := self.channels.get(origin)) is not None:
+            leg.call_uuid = parent.call_uuid
+        if direction == "inbound":
+            leg.far_number = leg.destination
+        elif origin:
+            leg.far_number = leg.caller_number
+        else:  # originated by a command: the number it will call, when the command said so
+            leg.far_number = event.get("variable_zuoxi_far_number", "")
+        self.channels[uuid] = leg
+        return leg
+
+    def _leg(self, node: str, event: dict) -> Channel | None:
+        uuid = event.get("Unique-ID")
+        if not uuid:
+            return None
+        leg = self.channels.get(uuid)
+        if leg is None:
+            leg = self._new_channel(node, event)
+        return leg
+
+    def _on_create(self, node, event):
+        if event.get("Unique-ID") in self.channels:
+            return
+        leg = self._new_channel(node, event)
+        parent = self.channels.get(leg.origin_uuid) if leg.origin_uuid else None
+        if parent is not None and parent.user_id is not None and not parent.far_number:
+            # A click-to-dial's agent leg learns whom it calls when the leg it originates is created.
+            parent.far_number = leg.extension or leg.destination
+            self._maybe_pop(parent)
+        if leg.user_id is not None:
+            if leg.agent_placed:
+                self._maybe_pop(leg)
+            self._agent_changed(leg)
+
+    def _on_progress(self, node, event):
+        leg = self._leg(node, event)
+        if leg is not None and leg.state == "ringing" and event["Event-Name"] == "CHANNEL_PROGRESS_MEDIA":
+            leg.state = "early"
+        self._ringing(leg)
+
+    def _ringing(self, leg):
+        if leg is not None and leg.user_id is not None:
+            self._maybe_pop(leg)
+            self._agent_changed(leg)
+
+    def _on_answer(self, node, event):
+        leg = self._leg(node, event)
+        if leg is None:
+            return
+        leg.state = "active"
+        leg.answered_at = _epoch_datetime(event.get("Caller-Channel-Answered-Time"))
+        self._agent_changed(leg)
+
+    def _on_callstate(self, node, event):
+        state = CALL_STATES.get(event.get("Channel-Call-State", ""))
+        leg = self._leg(node, event) if state else None
+        if leg is None or leg.state == "hangup":
+            return
+        if state == "early" and leg.state == "active":
+            return
+        leg.state = state
+        if state == "ringing":
+            self._ringing(leg)
+        else:
+            self._agent_changed(leg)
+
+    def _on_bridge(self, node, event):
+        a = self.channels.get(event.get("Bridge-A-Unique-ID", ""))
+        b = self.channels.get(event.get("Bridge-B-Unique-ID", ""))
+        if a is None or b is None:
+            return
+        a.other_uuid, b.other_uuid = b.uuid, a.uuid
+        b.call_uuid = a.call_uuid
+        for leg, peer in ((a, b), (b, a)):
+            if leg.user_id is not None:
+                seen = peer.caller_number if peer.direction == "inbound" else peer.destination
+                leg.far_number = peer.extension or seen
+                self._agent_changed(leg)
+
+    def _on_unbridge(self, node, event):
+        a = self.channels.get(event.get("Bridge-A-Unique-ID", ""))
+        b = self.channels.get(event.get("Bridge-B-Unique-ID", ""))
+        if a is not None and b is not None and a.other_uuid == b.uuid:
+            a.other_uuid = ""
+        if b is not None and a is not None and b.other_uuid == a.uuid:
+            b.other_uuid = ""
+
+    def _on_hold(self, node, event):
+        leg = self.channels.get(event.get("Unique-ID", ""))
+        if leg is not None and leg.state != "hangup":
+            leg.state = "held"
+
+    def _on_unhold(self, node, event):
+        leg = self.channels.get(event.get("Unique-ID", ""))
+        if leg is not None and leg.state == "held":
+            leg.state = "active"
+
+    def _on_park(self, node, event):
+        leg = self._leg(node, event)
+        if leg is not None:
+            leg.parked_slot = leg.parked_slot or "park"
+
+    def _on_hangup(self, node, event):
+        leg = self.channels.get(event.get("Unique-ID", ""))
+        if leg is None or leg.state == "hangup":
+            return
+        leg.state = "hangup"
+        leg.hangup_cause = event.get("Hangup-Cause", "")
+        self._agent_changed(leg)
+
+    def _on_destroy(self, node, event):
+        leg = self.channels.pop(event.get("Unique-ID", ""), None)
+        if leg is None:
+            return
+        if (peer := self.channels.get(leg.other_uuid)) is not None and peer.other_uuid == leg.uuid:
+            peer.other_uuid = ""
+        if leg.state != "hangup":
+            leg.state = "hangup"
+            self._agent_changed(leg)
+
+    def _on_custom(self, node, event):
+        subclass = event.get("Event-Subclass", "")
+        if subclass == "sofia::register":
+            self.registrations[event.get("username", "")] = {
+                "node": node,
+                "contact": event.get("contact", ""),
+                "network_ip": event.get("network-ip", ""),
+                "expires": event.get("expires", ""),
+            }
+        elif subclass in ("sofia::unregister", "sofia::expire"):
+            self.registrations.pop(event.get("username", ""), None)
+        elif subclass == "valet_parking::info":
+            leg = self.channels.get(event.get("Unique-ID", ""))
+            if leg is not None:
+                leg.parked_slot = event.get("Valet-Extension", "") if event.get("Action") == "hold" else ""
+
+    # -- agent activity and pops ----------------------------------------------------------------
+
+    def activity_of(self, user_id: int) -> str:
+        """ "talking", "ringing" or "idle", from the agent's live legs."""
+        ringing = False
+        for leg in self.channels.values():
+            if leg.user_id != user_id or leg.state == "hangup":
+                continue
+            if leg.state in ("active", "held") or leg.direction == "inbound":
+                return "talking"
+            ringing = True
+        return "ringing" if ringing else "idle"
+
+    def _agent_changed(self, leg: Channel) -> None:
+        if leg.user_id is None:
+            return
+        activity = self.activity_of(leg.user_id)
+        if self.activity.get(leg.user_id, "idle") == activity:
+            return
+        self.activity[leg.user_id] = activity
+        self._submit(_apply_activity, leg.user_id, activity, leg.call_uuid)
+
+    def _maybe_pop(self, leg: Channel) -> None:
+        if leg.popped or not leg.far_number or leg.state == "hangup":
+            return
+        leg.popped = True
+        pop = {
+            "uuid": leg.uuid,
+            "call_uuid": leg.call_uuid,
+            "direction": "outbound" if leg.agent_placed else "inbound",
+            "number": leg.far_number,
+            "extension": leg.extension,
+            "internal_user_id": self._extensions.get(leg.far_number),
+        }
+        self._submit(_send_pop, leg.user_id, pop, ordered=False)
+
+    def _submit(self, func, *args, ordered: bool = True) -> None:
+        if self.inline:
+            _run_effect(func, *args)
+            return
+        if not ordered:
+            socketio.start_background_task(self._run_in_app, func, *args)
+            return
+        self._queue.put((func, args))
+        if not self._worker_started:
+            self._worker_started = True
+            socketio.start_background_task(self._worker)
+
+    def _run_in_app(self, func, *args):
+        with self.app.app_context():
+            try:
+                _run_effect(func, *args)
+            finally:
+                db.session.remove()
+
+    def _worker(self):
+        while True:
+            func, args = self._queue.get()
+            self._run_in_app(func, *args)
+
+    # -- resync ------------------------------------------------------------------------------------
+
+    def resync(self, node: str, switchboard) -> None:
+        """Rebuild this node's channels from the switch; whatever it no longer has is dropped."""
+        rows = _rows(switchboard.api("show channels as json", node=node))
+        calls = _rows(switchboard.api("show calls as json", node=node))
+        registrations = _rows(switchboard.api("show registrations as json", node=node))
+        self.refresh_agents()
+        present = {row.get("uuid") for row in rows}
+        for uuid in [u for u, leg in self.channels.items() if leg.node == node and u not in present]:
+            del self.channels[uuid]
+        for row in rows:
+            if row.get("uuid") and row["uuid"] not in self.channels:
+                self._channel_from_row(node, row)
+        for row in calls:
+            a, b = self.channels.get(row.get("uuid", "")), self.channels.get(row.get("b_uuid", ""))
+            if a is not None and b is not None:
+                a.other_uuid, b.other_uuid, b.call_uuid = b.uuid, a.uuid, a.call_uuid
+        for extension in [e for e, r in self.registrations.items() if r.get("node") == node]:
+            del self.registrations[extension]
+        for row in registrations:
+            self.registrations[row.get("reg_user", "")] = {"node": node, "contact": row.get("url", "")}
+        users = {leg.user_id for leg in self.channels.values() if leg.user_id is not None}
+        self.activity = {user_id: self.activity_of(user_id) for user_id in users}
+        self._submit(_settle_after_resync, dict(self.activity))
+
+    def _channel_from_row(self, node: str, row: dict) -> Channel:
+        direction = row.get("direction", "")
+        leg = Channel(
+            uuid=row["uuid"],
+            node=node,
+            direction=direction,
+            caller_number=row.get("cid_num", ""),
+            caller_name=row.get("cid_name", ""),
+            destination=row.get("dest", ""),
+            state=CALL_STATES.get(row.get("callstate", ""), "ringing"),
+            created_at=_epoch_datetime(str(int(row.get("created_epoch") or 0) * 1_000_000)),
+            call_uuid=row.get("call_uuid") or row["uuid"],
+            popped=True,  # never pop again for a call that was already ringing before the reconnect
+        )
+        leg.extension, leg.user_id = self._agent_of(direction, row.get("name", ""), row.get("dest", ""), "")
+        leg.far_number = leg.destination if direction == "inbound" else leg.caller_number
+        self.channels[leg.uuid] = leg
+        return leg
+
+
+def _rows(reply: str) -> list[dict]:
+    try:
+        return json.loads(reply or "{}").get("rows") or []
+    except (ValueError, AttributeError):
+        log.warning("resync: unreadable reply %r", (reply or "")[:200])
+        return []
+
+
+def _run_effect(func, *args) -> None:
+    """One unit of work: the change, its commit, then its announcements."""
+    try:
+        after_commit = func(*args)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("live model: %s failed", getattr(func, "__name__", func))
+        return
+    if after_commit:
+        after_commit()
+
+
+def _apply_activity(user_id: int, activity: str, call_uuid: str):
+    from app.telephony import agent_state
+
+    changes = agent_state.apply_call_activity(user_id, activity, call_uuid)
+    return lambda: agent_state.announce(changes)
+
+
+def _settle_after_resync(activity: dict):
+    from app.telephony import agent_state
+
+    changes = agent_state.settle_idle_agents({u for u, a in activity.items() if a != "idle"})
+    for user_id, current in activity.items():
+        if current != "idle":
+            changes.extend(agent_state.apply_call_activity(user_id, current))
+    changes.extend(agent_state.end_due_wrapups())
+    return lambda: agent_state.announce(changes)
+
+
+def _send_pop(user_id: int, pop: dict):
+    from app.telephony import screenpop
+
+    payload = screenpop.build_pop(user_id, pop)
+    if payload is None:
+        return None
+    return lambda: screenpop.emit_pop(user_id, payload)
+
+
+def get_live_model(app=None) -> "LiveModel":
+    from flask import current_app
+
+    app = app or current_app._get_current_object()
+    model = app.extensions.get("zuoxi_live_model")
+    if model is None:
+        model = app.extensions["zuoxi_live_model"] = LiveModel(app)
+    return model
+
+
+def install_live_model(app, switchboard, inline: bool = False) -> LiveModel:
+    """Called by the switchboard when it starts: feed the model and re-sync it after every connect,
+    and end wrap-ups on time (a sweep every second, so a restart never leaves anyone stuck).
+    `inline` runs the database work in the switchboard's handler greenlet (tests)."""
+    model = LiveModel(app, inline=inline)
+    app.extensions["zuoxi_live_model"] = model
+    switchboard.subscribe(model.handle_event)
+    switchboard.on_connect(lambda node: model.resync(node, switchboard))
+    if not inline:
+        socketio.start_background_task(_wrapup_sweeper, model)
+    return model
+
+
+def _wrapup_sweeper(model: LiveModel, interval: float = 1.0) -> None:
+    from app.telephony import agent_state
+
+    def sweep():
+        changes = agent_state.end_due_wrapups()
+        return lambda: agent_state.announce(changes)
+
+    while model.app.extensions.get("zuoxi_live_model") is model:
+        model._submit(sweep)
+        socketio.sleep(interval)

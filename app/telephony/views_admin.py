@@ -1,0 +1,252 @@
+"""Telephony settings pages: trunks, caller-ID numbers, inbound routes, agent groups, agents' phones,
+the blacklist and the no-record list. Thin: the rules are in admin_services."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.auth.models import Department, User
+from app.errors import ValidationError
+from app.extensions import db
+from app.grid import export
+from app.permissions import require_permission
+from app.telephony import admin_services as services
+from app.telephony import blacklist_io, bp
+from app.telephony import models_config as m
+
+ADMIN, BLACKLIST = "telephony.admin", "blacklist.manage"
+
+
+def _get(model, item_id):
+    return db.session.get(model, item_id) or abort(404)
+
+
+def _context():
+    users = db.session.scalars(select(User).where(User.enabled.is_(True)).order_by(User.extension, User.username))
+    return {
+        "m": m,
+        "trunks": list(db.session.scalars(select(m.Trunk).order_by(m.Trunk.id))),
+        "caller_ids": list(db.session.scalars(select(m.CallerIdNumber).order_by(m.CallerIdNumber.id))),
+        "groups": list(db.session.scalars(select(m.AgentGroup).order_by(m.AgentGroup.name))),
+        "routes": list(db.session.scalars(select(m.InboundRoute).order_by(m.InboundRoute.did))),
+        "users": list(users),
+        "departments": list(db.session.scalars(select(Department).order_by(Department.name))),
+    }
+
+
+def _page(template, status=200, errors=None, **extra):
+    editing = request.args.get("edit", type=int)
+    return render_template(f"telephony/{template}", errors=errors or {}, editing=editing, **_context(), **extra), status
+
+
+def _saved(action, template, endpoint, message, switch=False):
+    """One unit of work: save, commit, tell the switch; or roll back and show the form with its errors."""
+    try:
+        result = action()
+    except ValidationError as exc:
+        db.session.rollback()
+        return _page(template, 400, exc.errors, values=request.form)
+    db.session.commit()
+    flash(message, "success")
+    if switch and not services.send_to_switch(result[1] if isinstance(result, tuple) else []):
+        flash(_("交换机未连接:重新连接或重启后会读取新的设置。"), "warning")
+    return redirect(url_for(endpoint))
+
+
+# -- trunks ----------------------------------------------------------------------------------------
+
+
+@bp.route("/admin/trunks")
+@require_permission(ADMIN)
+def trunks():
+    return _page("admin_trunks.html")
+
+
+@bp.route("/admin/trunks/save", methods=["POST"])
+@require_permission(ADMIN)
+def trunk_save():
+    trunk = _get(m.Trunk, int(request.form["id"])) if request.form.get("id", "").isdigit() else None
+    action = lambda: services.save_trunk(request.form, trunk)  # noqa: E731
+    return _saved(action, "admin_trunks.html", "telephony.trunks", _("外线已保存。"), switch=True)
+
+
+@bp.route("/admin/trunks/<int:item_id>/delete", methods=["POST"])
+@require_permission(ADMIN)
+def trunk_delete(item_id):
+    trunk = _get(m.Trunk, item_id)
+    action = lambda: (None, services.delete_trunk(trunk))  # noqa: E731
+    return _saved(action, "admin_trunks.html", "telephony.trunks", _("外线已删除。"), switch=True)
+
+
+# -- caller IDs, inbound routes, agent groups ------------------------------------------------------
+
+
+def _simple(model, saver, template, endpoint, saved, deleted):
+    """Register save and delete routes for a settings list whose page is `endpoint`."""
+    name = endpoint.split(".")[1]
+
+    @require_permission(ADMIN)
+    def save():
+        item = _get(model, int(request.form["id"])) if request.form.get("id", "").isdigit() else None
+        return _saved(lambda: saver(request.form, item), template, endpoint, saved)
+
+    @require_permission(ADMIN)
+    def delete(item_id):
+        item = _get(model, item_id)
+        return _saved(lambda: db.session.delete(item), template, endpoint, deleted)
+
+    bp.add_url_rule(f"/admin/{name}/save", f"{name}_save", save, methods=["POST"])
+    bp.add_url_rule(f"/admin/{name}/<int:item_id>/delete", f"{name}_delete", delete, methods=["POST"])
+
+
+@bp.route("/admin/caller_ids")
+@require_permission(ADMIN)
+def caller_ids():
+    return _page("admin_caller_ids.html")
+
+
+@bp.route("/admin/inbound_routes")
+@require_permission(ADMIN)
+def inbound_routes():
+    return _page("admin_inbound_routes.html")
+
+
+@bp.route("/admin/agent_groups")
+@require_permission(ADMIN)
+def agent_groups():
+    return _page("admin_agent_groups.html")
+
+
+_simple(m.CallerIdNumber, services.save_caller_id, "admin_caller_ids.html", "telephony.caller_ids",
+        _l("外显号码已保存。"), _l("外显号码已删除。"))  # fmt: skip
+_simple(m.InboundRoute, services.save_inbound_route, "admin_inbound_routes.html", "telephony.inbound_routes",
+        _l("呼入路由已保存。"), _l("呼入路由已删除。"))  # fmt: skip
+_simple(m.AgentGroup, services.save_agent_group, "admin_agent_groups.html", "telephony.agent_groups",
+        _l("坐席组已保存。"), _l("坐席组已删除。"))  # fmt: skip
+
+
+# -- agents' phones (分机设置) ----------------------------------------------------------------------
+
+
+def _agents_page(status=200, errors=None, values=None):
+    agents = db.session.scalars(select(User).where(User.extension != "").order_by(User.extension))
+    phones = {p.user_id: p for p in db.session.scalars(select(m.AgentPhone))}
+    reveal = request.args.get("reveal", type=int)
+    return _page("admin_agents.html", status, errors, agents=list(agents), phones=phones, reveal=reveal, values=values)
+
+
+@bp.route("/admin/agents")
+@require_permission(ADMIN)
+def agent_phones():
+    return _agents_page()
+
+
+@bp.route("/admin/agents/<int:user_id>", methods=["POST"])
+@require_permission(ADMIN)
+def agent_phone_save(user_id):
+    user = _get(User, user_id)
+    try:
+        services.save_agent_phone(user, request.form)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _agents_page(400, exc.errors, request.form)
+    db.session.commit()
+    flash(_("%(name)s 的分机设置已保存。", name=user.display_name), "success")
+    return redirect(url_for("telephony.agent_phones"))
+
+
+@bp.route("/admin/agents/<int:user_id>/rotate", methods=["POST"])
+@require_permission(ADMIN)
+def agent_phone_rotate(user_id):
+    user = _get(User, user_id)
+    services.rotate_sip_password(user)
+    db.session.commit()
+    flash(_("已为 %(name)s 生成新的 SIP 密码,话机须用新密码重新注册。", name=user.display_name), "success")
+    return redirect(url_for("telephony.agent_phones", reveal=user.id))
+
+
+# -- blacklist and no-record numbers ---------------------------------------------------------------
+
+
+def _blacklist_page(status=200, errors=None, problems=None):
+    q = request.args.get("q", "").strip()
+    stmt = select(m.BlacklistEntry).order_by(m.BlacklistEntry.id.desc()).limit(500)
+    if q:
+        stmt = stmt.where(m.BlacklistEntry.number.contains(q, autoescape=True))
+    entries = list(db.session.scalars(stmt))
+    no_record = list(db.session.scalars(select(m.NoRecordNumber).order_by(m.NoRecordNumber.number)))
+    page = render_template(
+        "telephony/admin_blacklist.html", m=m, entries=entries, no_record=no_record, q=q,
+        errors=errors or {}, problems=problems or [], values=request.form,
+    )  # fmt: skip
+    return page, status
+
+
+@bp.route("/blacklist")
+@require_permission(BLACKLIST)
+def blacklist():
+    return _blacklist_page()
+
+
+def _blacklist_saved(action, message):
+    try:
+        action()
+    except ValidationError as exc:
+        db.session.rollback()
+        return _blacklist_page(400, exc.errors)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("telephony.blacklist"))
+
+
+@bp.route("/blacklist/add", methods=["POST"])
+@require_permission(BLACKLIST)
+def blacklist_add():
+    return _blacklist_saved(lambda: services.add_blacklist_entry(request.form, current_user), _("已加入黑名单。"))
+
+
+@bp.route("/blacklist/<int:item_id>/delete", methods=["POST"])
+@require_permission(BLACKLIST)
+def blacklist_delete(item_id):
+    entry = _get(m.BlacklistEntry, item_id)
+    return _blacklist_saved(lambda: db.session.delete(entry), _("已移出黑名单。"))
+
+
+@bp.route("/blacklist/import", methods=["POST"])
+@require_permission(BLACKLIST)
+def blacklist_import():
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationError({_("文件"): _("请选择要导入的文件。")})
+        done, problems = blacklist_io.import_blacklist(upload.filename, upload.read(), current_user)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _blacklist_page(400, exc.errors)
+    db.session.commit()
+    flash(_("已导入 %(n)d 行。", n=done), "success")
+    return _blacklist_page(200 if not problems else 400, problems=problems)
+
+
+@bp.route("/blacklist/export")
+@require_permission(BLACKLIST)
+def blacklist_export():
+    name = _("黑名单")
+    if request.args.get("format") == "csv":
+        return export.csv_response(blacklist_io.EXPORT_COLUMNS, blacklist_io.export_rows(), f"{name}.csv")
+    return export.xlsx_response(blacklist_io.EXPORT_COLUMNS, blacklist_io.export_rows(), f"{name}.xlsx")
+
+
+@bp.route("/blacklist/no-record", methods=["POST"])
+@require_permission(BLACKLIST)
+def no_record_add():
+    return _blacklist_saved(lambda: services.add_no_record_number(request.form), _("已加入不录音号码。"))
+
+
+@bp.route("/blacklist/no-record/<int:item_id>/delete", methods=["POST"])
+@require_permission(BLACKLIST)
+def no_record_delete(item_id):
+    entry = _get(m.NoRecordNumber, item_id)
+    return _blacklist_saved(lambda: db.session.delete(entry), _("已移出不录音号码。"))

@@ -1,0 +1,119 @@
+"""POST /freeswitch/xmlcurl: what mod_xml_curl asks the app — the directory (agents' SIP accounts), the
+dialplan of each call, and sofia.conf (the trunks as gateways).
+
+FreeSWITCH has no session: the request must come from SWITCH_ALLOWED_IPS and carry XMLCURL_USER /
+XMLCURL_PASSWORD as HTTP basic auth. Anything we do not serve gets the standard "not found" document,
+so FreeSWITCH falls back to its own files."""
+
+import hmac
+import ipaddress
+import logging
+
+from flask import Response, current_app, render_template, request
+from sqlalchemy import select
+
+from app.extensions import csrf, db
+from app.permissions import public
+from app.telephony import dialplan, routing, switch_bp
+from app.telephony.models_config import AgentGroupMember, Trunk
+
+log = logging.getLogger(__name__)
+XML_TYPE = "text/xml"
+
+
+def address_allowed(allowed: str, remote_addr: str | None) -> bool:
+    """Is the address in the comma-separated list of addresses and networks?"""
+    try:
+        address = ipaddress.ip_address(remote_addr or "")
+    except ValueError:
+        return False
+    for item in str(allowed or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            if address in ipaddress.ip_network(item, strict=False):
+                return True
+        except ValueError:
+            log.warning("SWITCH_ALLOWED_IPS entry %r is not an address or network", item)
+    return False
+
+
+def refusal(config, remote_addr, authorization) -> int | None:
+    """403 for a foreign address, 401 for missing or wrong credentials; None when the request may proceed."""
+    if not address_allowed(config.get("SWITCH_ALLOWED_IPS", ""), remote_addr):
+        log.warning("xml_curl request from %s refused: not in SWITCH_ALLOWED_IPS", remote_addr)
+        return 403
+    expected = str(config.get("XMLCURL_PASSWORD") or "")
+    if not expected:
+        log.error("xml_curl request refused: XMLCURL_PASSWORD is not configured")
+        return 401
+    username = (authorization.username if authorization else None) or ""
+    password = (authorization.password if authorization else None) or ""
+    user_ok = hmac.compare_digest(username.encode(), str(config.get("XMLCURL_USER") or "").encode())
+    password_ok = hmac.compare_digest(password.encode(), expected.encode())
+    if not (user_ok and password_ok):
+        log.warning("xml_curl request from %s refused: wrong credentials", remote_addr)
+        return 401
+    return None
+
+
+def xml_response(template: str, status: int = 200, **context) -> Response:
+    return Response(render_template(f"telephony/xml/{template}", **context), status=status, mimetype=XML_TYPE)
+
+
+def not_found() -> Response:
+    return xml_response("not_found.xml")
+
+
+def directory_document(params):
+    """The agent's SIP account, or None when the user is unknown, disabled or has no phone settings."""
+    domain = current_app.config["SIP_DOMAIN"]
+    if params.get("purpose") or params.get("domain", domain) != domain:
+        return None
+    user = routing.user_by_extension(params.get("user", ""))
+    phone = routing.agent_phone(user)
+    if user is None or phone is None:
+        return None
+    caller_id = routing.outbound_caller_id(user, None)
+    groups = db.session.scalars(select(AgentGroupMember.group_id).where(AgentGroupMember.user_id == user.id))
+    variables = [
+        ("user_context", "default"),
+        ("effective_caller_id_name", dialplan.fs_text(user.display_name)),
+        ("effective_caller_id_number", user.extension),
+        ("outbound_caller_id_name", dialplan.fs_text(caller_id)),
+        ("outbound_caller_id_number", dialplan.fs_text(caller_id)),
+        ("zuoxi_user_id", str(user.id)),
+        ("zuoxi_record", "true" if phone.record_calls else "false"),
+        ("zuoxi_call_permission", phone.call_permission),
+        ("callgroup", ",".join(f"group{g}" for g in groups) or "agents"),
+        ("accountcode", user.extension),
+    ]
+    return {"domain": domain, "extension": user.extension, "password": phone.sip_password, "variables": variables}
+
+
+def answer(params) -> Response:
+    section = params.get("section", "")
+    if section == "directory":
+        document = directory_document(params)
+        return xml_response("directory.xml", **document) if document else not_found()
+    if section == "dialplan":
+        plan = dialplan.dialplan_for(params)
+        return xml_response("dialplan.xml", plan=plan) if plan else not_found()
+    if section == "configuration" and params.get("key_value") == "sofia.conf":
+        trunks = db.session.scalars(select(Trunk).where(Trunk.enabled.is_(True)).order_by(Trunk.id))
+        return xml_response("sofia.conf.xml", trunks=list(trunks), domain=current_app.config["SIP_DOMAIN"])
+    return not_found()
+
+
+@switch_bp.route("/xmlcurl", methods=["POST"])
+@csrf.exempt
+@public  # authenticated inside: source address + HTTP basic auth
+def xmlcurl():
+    status = refusal(current_app.config, request.remote_addr, request.authorization)
+    if status is not None:
+        headers = {"WWW-Authenticate": 'Basic realm="zuoxi-xmlcurl"'} if status == 401 else {}
+        return Response("", status=status, headers=headers)
+    response = answer(request.form)
+    db.session.commit()  # blacklist hit counters and round-robin positions
+    return response

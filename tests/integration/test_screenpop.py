@@ -1,0 +1,206 @@
+"""Screen-pop: the ringing agent's tabs (and only those) get the caller's card, as that agent may see it."""
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from app.customers.models import Customer, FollowUp
+from app.extensions import db, socketio
+from app.telephony.live import LiveModel
+from tests.unit.test_live_model import Player, events, named
+
+CUSTOMER_NUMBER = "13812345678"
+AGENT_PERMISSIONS = ["phone.use", "customer.view", "customer.add", "followup.add"]
+
+
+@pytest.fixture
+def agent_role(make_role):
+    return make_role("弹屏测试坐席", permissions=AGENT_PERMISSIONS, data_scope="own")
+
+
+@pytest.fixture
+def tab(app):
+    """A signed-in browser tab of a user: its own HTTP client and Socket.IO connection."""
+    opened = []
+
+    def open_tab(user):
+        from tests.conftest import AuthActions
+
+        http = app.test_client()
+        assert AuthActions(http).login(user).status_code == 302
+        socket = socketio.test_client(app, flask_test_client=http)
+        assert socket.is_connected()
+        socket.get_received()
+        opened.append(socket)
+        socket.http = http
+        return socket
+
+    yield open_tab
+    for socket in opened:
+        if socket.is_connected():
+            socket.disconnect()
+
+
+def pops(socket) -> list[dict]:
+    return [m["args"][0] for m in socket.get_received() if m["name"] == "screen_pop"]
+
+
+def ring(app, extension="1001", number=CUSTOMER_NUMBER, scenario="inbound-answered"):
+    model = LiveModel(app, inline=True)
+    call = Player(model, events(scenario, replace={"1000": number, "1001": extension}))
+    call.until(named("CHANNEL_PROGRESS"))
+    return model, call
+
+
+def test_pop_reaches_every_tab_of_the_ringing_agent_and_no_one_else(app, make_user, make_customer, agent_role, tab):
+    agent = make_user("pop1", role=agent_role, extension="1001", display_name="小王")
+    other = make_user("pop2", role=agent_role, extension="1002")
+    customer = make_customer("张三", user=agent, company="东方贸易", phones=[CUSTOMER_NUMBER])
+    first, second, colleague = tab(agent), tab(agent), tab(other)
+
+    ring(app)
+
+    for socket in (first, second):
+        [pop] = pops(socket)
+        assert pop["known"] and pop["direction"] == "inbound"
+        [card] = pop["customers"]
+        assert (card["id"], card["name"], card["company"]) == (customer.id, "张三", "东方贸易")
+        assert card["numbers"] == [CUSTOMER_NUMBER] and pop["number"] == CUSTOMER_NUMBER
+        assert pop["location"]  # 归属地 of a mainland mobile
+    assert pops(colleague) == []
+
+
+def test_hide_numbers_role_gets_masked_numbers_only(app, make_user, make_role, make_customer, tab):
+    role = make_role("隐号坐席", permissions=AGENT_PERMISSIONS, hide_numbers=True)
+    agent = make_user("pop3", role=role, extension="1001")
+    make_customer("李四", user=agent, phones=[CUSTOMER_NUMBER])
+    socket = tab(agent)
+
+    ring(app)
+
+    [pop] = pops(socket)
+    assert pop["number"] == "138****5678"
+    assert pop["customers"][0]["numbers"] == ["138****5678"]
+    assert CUSTOMER_NUMBER not in json.dumps(pop)
+
+
+def test_customer_outside_the_agents_scope_pops_as_unknown(app, make_user, make_customer, agent_role, tab):
+    agent = make_user("pop4", role=agent_role, extension="1001")
+    owner = make_user("pop5", role=agent_role)
+    make_customer("王五", user=owner, phones=[CUSTOMER_NUMBER])
+    socket = tab(agent)
+
+    ring(app)
+
+    [pop] = pops(socket)
+    assert not pop["known"] and pop["customers"] == []
+
+
+def test_pop_shows_pop_fields_and_recent_followups(app, make_user, make_customer, agent_role, tab):
+    from app.customers.followups import add_followup
+    from app.fields.services import create_field
+
+    field = create_field("customer", "会员等级", "text")
+    field.show_in_pop = True
+    agent = make_user("pop6", role=agent_role, extension="1001")
+    customer = make_customer("赵六", user=agent, phones=[CUSTOMER_NUMBER], extra={field.key: "金卡"})
+    add_followup(customer, {"content": "<b>上次</b>询价"}, agent)
+    db.session.commit()
+    socket = tab(agent)
+
+    ring(app)
+
+    [card] = pops(socket)[0]["customers"]
+    assert {"label": "会员等级", "value": "金卡"} in card["fields"]
+    assert card["followups"][0]["content"] == "<b>上次</b>询价"
+
+
+def test_unknown_number_offers_quick_add_and_the_next_call_finds_it(app, make_user, agent_role, tab):
+    agent = make_user("pop7", role=agent_role, extension="1001")
+    socket = tab(agent)
+    model, call = ring(app, number="13900001111")
+    [pop] = pops(socket)
+    assert not pop["known"] and pop["can_add_customer"]
+
+    response = socket.http.post("/phone/pop/quick-add", json={"token": pop["token"], "name": "新客户"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    card = response.get_json()["card"]
+    created = db.session.get(Customer, card["id"])
+    assert created.name == "新客户" and created.owner_id == agent.id
+    assert [p.normalized for p in created.phones] == ["13900001111"]
+
+    call.rest()
+    ring(app, number="13900001111")
+    assert pops(socket)[0]["customers"][0]["id"] == created.id
+
+
+def test_a_pop_token_is_only_good_for_its_agent(app, make_user, agent_role, tab):
+    agent = make_user("pop8", role=agent_role, extension="1001")
+    other = make_user("pop9", role=agent_role, extension="1002")
+    socket, intruder = tab(agent), tab(other)
+    ring(app, number="13900002222")
+    [pop] = pops(socket)
+
+    response = intruder.http.post("/phone/pop/quick-add", json={"token": pop["token"], "name": "偷加"})
+    assert response.status_code == 400
+    assert "这不是您的来电" in response.get_json()["error"]
+    forged = intruder.http.post("/phone/pop/quick-add", json={"token": pop["token"] + "x"})
+    assert forged.status_code == 400
+    assert db.session.scalar(select(Customer).where(Customer.name == "偷加")) is None
+
+
+def test_followup_with_reminder_saved_during_the_call_is_linked_to_it(app, make_user, make_customer, agent_role, tab):
+    agent = make_user("pop10", role=agent_role, extension="1001")
+    customer = make_customer("钱七", user=agent, phones=[CUSTOMER_NUMBER])
+    socket = tab(agent)
+    model, call = ring(app)
+    [pop] = pops(socket)
+
+    response = socket.http.post(
+        "/phone/pop/followup",
+        json={
+            "token": pop["token"],
+            "customer_id": customer.id,
+            "content": "客户要报价",
+            "next_remind_at": "2030-05-06 14:30",
+        },
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    followup = db.session.scalar(select(FollowUp).where(FollowUp.customer_id == customer.id))
+    assert followup.content == "客户要报价" and followup.next_remind_at is not None
+    assert followup.extra["call_uuid"] == pop["call_uuid"] and pop["call_uuid"]
+
+    empty = socket.http.post("/phone/pop/followup", json={"token": pop["token"], "customer_id": customer.id})
+    assert empty.status_code == 400 and "内容" in empty.get_json()["errors"]
+
+
+def test_outbound_click_to_dial_pops_the_dialled_customer(app, make_user, make_customer, agent_role, tab):
+    agent = make_user("pop11", role=agent_role, extension="1001")
+    customer = make_customer("孙八", user=agent, phones=[CUSTOMER_NUMBER])
+    socket = tab(agent)
+    model = LiveModel(app, inline=True)
+    Player(model, events("click-to-dial", replace={"1002": CUSTOMER_NUMBER})).until(named("CHANNEL_BRIDGE"))
+
+    [pop] = pops(socket)
+    assert pop["direction"] == "outbound" and pop["customers"][0]["id"] == customer.id
+
+
+def test_end_to_end_from_the_fake_switch_to_the_agents_socket(
+    app, make_user, make_customer, agent_role, tab, fake_switch, switchboard
+):
+    from app.telephony.live import install_live_model
+
+    agent = make_user("pop12", role=agent_role, extension="8001")
+    customer = make_customer("周九", user=agent, phones=[CUSTOMER_NUMBER])
+    socket = tab(agent)
+    model = install_live_model(app, switchboard, inline=True)
+
+    fake_switch.play("inbound-answered", replace={"1000": CUSTOMER_NUMBER, "1001": "8001"}, until="CHANNEL_ANSWER")
+    switchboard.flush()
+
+    [pop] = pops(socket)
+    assert pop["customers"][0]["id"] == customer.id
+    assert model.current_channel_of("8001").state == "active"
+    db.session.refresh(agent)
+    assert agent.agent_status == "talking"
