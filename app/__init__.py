@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_config
 from app.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate, socketio
+from app.schema import include_schema_object
 
 BLUEPRINT_MODULES = (
     "auth",
@@ -22,6 +23,13 @@ BLUEPRINT_MODULES = (
     "imports",
     "telephony",
     "reminders",
+    "memos",
+    "calendar",
+    "faq",
+    "staff",
+    "tickets",
+    "products",
+    "orders",
 )
 
 
@@ -46,6 +54,7 @@ def create_app(config_override=None) -> Flask:
         directory=os.path.join(os.path.dirname(__file__), "migrations"),
         render_as_batch=True,
         compare_type=True,
+        include_object=include_schema_object,
     )
     csrf.init_app(app)
     login_manager.init_app(app)

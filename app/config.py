@@ -72,6 +72,8 @@ class DefaultConfig:
     JOBS_POLL_SECONDS = 2.0
 
     EXPORT_MAX_ROWS = 1_000_000
+    # Birthday reminders (customers to their owner, staff to staff managers) this many days ahead.
+    BIRTHDAY_REMIND_DAYS = 3
 
     # FreeSWITCH. Event-socket URLs of the nodes, comma separated: esl://password@host:8021 (empty: no switch).
     FREESWITCH_NODES = ""
@@ -93,6 +95,12 @@ class DefaultConfig:
     RECORDING_RETENTION_DAYS = 180
     WRAPUP_SECONDS = 15
     WTF_CSRF_TIME_LIMIT = None
+
+    # Orders and purchases: whether stock may go below zero, and the company header of printed orders.
+    ALLOW_NEGATIVE_STOCK = False
+    COMPANY_NAME = ""
+    COMPANY_ADDRESS = ""
+    COMPANY_PHONE = ""
 
 
 def _coerce(value: str):

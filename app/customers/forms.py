@@ -160,6 +160,7 @@ def detail_context(customer, user) -> dict:
 
     phones = [
         {
+            "id": p.id,
             "shown": display_number(p, user),
             "type": param_label(p.type_id) if p.type_id else "",
             "location": p.location,

@@ -241,8 +241,10 @@ def _lookup_statement():
     )
 
 
-def find_customers_by_phone(raw, user=None, limit: int = 20) -> list:
-    """Customers having this number (any form), latest contact first; only those `user` may see when given."""
+def find_customers_by_phone(raw, user=None, limit: int = 20, options=()) -> list:
+    """Customers having this number (any form), latest contact first; only those `user` may see when given.
+
+    `options` are loader options (e.g. the phones and owner a screen-pop card shows, in the same round trip)."""
     from app.customers.access import customer_scope
     from app.extensions import db
 
@@ -252,4 +254,6 @@ def find_customers_by_phone(raw, user=None, limit: int = 20) -> list:
     query = _lookup_statement()
     if user is not None and (conditions := customer_scope(user)):
         query = query.where(*conditions)
+    if options:
+        query = query.options(*options)
     return list(db.session.scalars(query, {"normalized": found.normalized, "limit": limit}))

@@ -263,7 +263,8 @@ def run_grid_query(definition: GridDefinition, args: Mapping, user) -> dict:
         if args.get("count") == "exact":
             total, capped = db.session.scalar(select(func.count()).select_from(ids.subquery())), False
         else:
-            counted = db.session.scalar(select(func.count()).select_from(ids.limit(definition.count_cap + 1).subquery()))
+            capped_ids = ids.limit(definition.count_cap + 1).subquery()
+            counted = db.session.scalar(select(func.count()).select_from(capped_ids))
             total, capped = min(counted, definition.count_cap), counted > definition.count_cap
     last_page = max(1, math.ceil(total / query.size))
     if capped:

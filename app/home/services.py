@@ -1,6 +1,9 @@
-"""The agent's own status and the figures on the home page."""
+"""The agent's own status and the home page: today's figures, calls, memos, to-dos and speed dial.
 
-from sqlalchemy import func, select
+Parts from other modules (telephony, memos, SMS) are imported lazily: a module that is not installed
+yet gives None, which the page shows as an empty state, never as a made-up number."""
+
+from sqlalchemy import case, func, select
 
 from app.auth.models import User
 from app.extensions import db, socketio
@@ -45,4 +48,70 @@ def today_figures(user: User) -> dict:
         "created_today": created_today or 0,
         "followups_today": followups_today or 0,
         "reminders_today": list(due),
+    }
+
+
+def _optional(module: str):
+    try:
+        return __import__(module, fromlist=["_"])
+    except ImportError:
+        return None
+
+
+def call_figures(user) -> dict | None:
+    """Today's calls of the agent: answered inbound, outbound made, talk time; None without telephony."""
+    calls = _optional("app.telephony.calls")
+    if calls is None:
+        return None
+    from app.telephony.models_calls import CallRecord
+
+    start, end = local_day_bounds_utc(local_today())
+    today = (calls.user_calls_condition(user), CallRecord.started_at >= start, CallRecord.started_at < end)
+    answered = func.sum(case((db.and_(CallRecord.direction == "inbound", CallRecord.status == "answered"), 1), else_=0))
+    made = func.sum(case((CallRecord.direction == "outbound", 1), else_=0))
+    row = db.session.execute(select(answered, made, func.sum(CallRecord.talk_seconds)).where(*today)).one()
+    return {"answered": row[0] or 0, "made": row[1] or 0, "talk_seconds": row[2] or 0}
+
+
+def today_calls(user) -> list[dict] | None:
+    calls = _optional("app.telephony.calls")
+    return None if calls is None else calls.today_calls(user, limit=20)
+
+
+def memos_due(user) -> list | None:
+    """The agent's memos of today and tomorrow; None while the memo module is not installed."""
+    memos = _optional("app.memos.services")
+    return None if memos is None else memos.upcoming(user, days=2)[:10]
+
+
+def todo_count(user) -> int:
+    from app.reminders.services import unread_count
+
+    return unread_count(user)
+
+
+def speed_dials(user) -> list[dict] | None:
+    if not user.has_permission("phone.use"):
+        return None
+    phonebar = _optional("app.telephony.phonebar")
+    return None if phonebar is None else phonebar.speed_dials(user)
+
+
+def sms_today(user) -> list | None:
+    """Today's text messages; None until the SMS module exists."""
+    sms = _optional("app.sms.services")
+    if sms is None or not hasattr(sms, "today_messages"):
+        return None
+    return sms.today_messages(user)
+
+
+def home_page(user) -> dict:
+    return {
+        "figures": today_figures(user),
+        "call_figures": call_figures(user),
+        "calls": today_calls(user),
+        "memos": memos_due(user),
+        "todo_count": todo_count(user),
+        "speed_dials": speed_dials(user),
+        "sms": sms_today(user),
     }

@@ -9,7 +9,7 @@ from app.permissions import login_required
 @bp.route("/")
 @login_required
 def index():
-    return render_template("home/index.html", figures=services.today_figures(current_user))
+    return render_template("home/index.html", **services.home_page(current_user))
 
 
 @bp.route("/account/status", methods=["POST"])

@@ -95,15 +95,19 @@ def template_headers(fields) -> list[str]:
 
 
 def example_row(fields) -> list:
-    """One filled row in the template so people see the expected forms."""
+    """One filled row in the template so people see the expected forms. Gender and phone types are data the
+    importer matches (男/女, the phone-type parameter list), so they stay as stored, whatever the UI language."""
+    from app.fields.services import param_choices
+
+    phone_types = [label for _id, label in param_choices("phone_type")] + ["", ""]
     values = {
         "name": _("张三"),
         "phone:1": "13812345678",
-        "phone_type:1": _("手机"),
+        "phone_type:1": phone_types[0],
         "phone:2": "010-87654321",
-        "phone_type:2": _("办公电话"),
+        "phone_type:2": phone_types[1],
         "company": _("示例科技有限公司"),
-        "gender": _("男"),
+        "gender": "男",
         "birthday": "1985-5-6",
         "email": "zhangsan@example.com",
         "region": _("北京"),

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import db
 from app.timeutil import utcnow
 
-KINDS = ("missed_call", "memo", "birthday", "holiday", "followup")
+KINDS = ("missed_call", "memo", "birthday", "holiday", "followup", "low_stock", "order_step", "ticket_overdue")
 
 
 class Reminder(db.Model):

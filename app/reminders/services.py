@@ -22,6 +22,9 @@ KIND_LABELS = {
     "birthday": _l("生日"),
     "holiday": _l("节日"),
     "followup": _l("跟进"),
+    "low_stock": _l("库存不足"),
+    "order_step": _l("订单步骤"),
+    "ticket_overdue": _l("工单超时"),
 }
 
 

@@ -1,22 +1,37 @@
 """The to-do list: a user's own reminders, mark one or all as read, and the unread count for badges."""
 
 from flask import abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.errors import ValidationError
 from app.extensions import db
 from app.permissions import login_required
-from app.reminders import bp, services
+from app.reminders import bp, services, todo
 
 
 @bp.route("/")
 @login_required
 def index():
-    show_read = request.args.get("all") == "1"
-    items = services.reminders_of(current_user, show_read=show_read)
-    count = services.unread_count(current_user)
-    return render_template(
-        "reminders/index.html", reminders=items, unread=count, show_read=show_read, kind_labels=services.KIND_LABELS
-    )
+    try:
+        wanted = todo.parse_filter(request.args, current_user)
+        errors = {}
+    except ValidationError as error:
+        wanted, errors = todo.TodoFilter(), error.errors
+    context = todo_context(wanted, errors)
+    return render_template("reminders/index.html", **context), 400 if errors else 200
+
+
+def todo_context(wanted, errors) -> dict:
+    return {
+        "reminders": todo.todo_items(current_user, wanted),
+        "unread": services.unread_count(current_user),
+        "wanted": wanted,
+        "errors": errors,
+        "agents": todo.visible_agents(current_user),
+        "kind_labels": services.KIND_LABELS,
+        "states": [("unread", _("未读")), ("read", _("已读")), ("all", _("全部"))],
+    }
 
 
 @bp.route("/count")

@@ -33,11 +33,11 @@ register_menu("system", _l("坐席组"), "telephony.agent_groups", "telephony.ad
 register_menu("system", _l("交换机状态"), "telephony.switch_status", "telephony.admin", order=64)
 
 from app.telephony import (  # noqa: E402,F401
+    cdr,
     views_admin,
     views_calls,
+    views_live,
     views_phone,
     views_switch,
-    views_live,
     xmlcurl,
-    cdr,
 )

@@ -6,13 +6,16 @@ commit to the agent's room only. The browser gets numbers masked as the agent's 
 signed token standing for the real number, which quick-add and the follow-up form send back.
 """
 
+import time
+
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import User
-from app.customers.models import FollowUp
+from app.customers.models import Customer, FollowUp
 from app.customers.phones import display_number, find_customers_by_phone, phone_location, try_normalize
 from app.errors import ValidationError
 from app.extensions import db
@@ -44,11 +47,39 @@ def read_token(token: str, user) -> dict:
     return data
 
 
+_POP_FIELDS: dict = {"at": 0.0, "fields": []}
+POP_FIELDS_TTL = 15.0
+
+
+def forget_pop_fields(*_args) -> None:
+    """A field changed in this process: read the configuration again at the next ring."""
+    _POP_FIELDS["at"] = 0.0
+
+
+def _watch_field_changes() -> None:
+    from sqlalchemy import event
+
+    from app.fields.models import CustomField
+
+    for name in ("after_insert", "after_update", "after_delete"):
+        if not event.contains(CustomField, name, forget_pop_fields):
+            event.listen(CustomField, name, forget_pop_fields)
+
+
+_watch_field_changes()
+
+
 def pop_fields() -> list[tuple[str, str, str]]:
-    """(key, label, type) of the custom fields the field configuration shows in the pop."""
+    """(key, label, type) of the custom fields the field configuration shows in the pop.
+
+    Read at most every few seconds: a burst of calls must not query the field configuration per ring."""
     from app.fields.services import custom_fields
 
-    return [(f.key, f.label, f.field_type) for f in custom_fields("customer", where="pop")]
+    now = time.monotonic()
+    if now - _POP_FIELDS["at"] > POP_FIELDS_TTL:
+        _POP_FIELDS["fields"] = [(f.key, f.label, f.field_type) for f in custom_fields("customer", where="pop")]
+        _POP_FIELDS["at"] = now
+    return _POP_FIELDS["fields"]
 
 
 def _calls_of(customer_id: int) -> list[dict]:
@@ -101,14 +132,19 @@ def customer_card(customer, user, details: bool) -> dict:
         ],
     }
     if details:
-        card["followups"] = _followups_of(customer.id)
-        card["calls"] = _calls_of(customer.id)
+        card.update(customer_history(customer.id))
     return card
+
+
+def customer_history(customer_id: int) -> dict:
+    """Recent follow-ups and calls: fetched by the pop right after it shows, so the ring itself costs
+    only the number lookup."""
+    return {"followups": _followups_of(customer_id), "calls": _calls_of(customer_id)}
 
 
 def build_pop(user_id: int, pop: dict) -> dict | None:
     """The payload for the agent's tabs; `pop` comes from the live model (number, direction, uuids)."""
-    user = db.session.get(User, user_id)
+    user = db.session.scalar(select(User).options(joinedload(User.role)).where(User.id == user_id))
     if user is None or not user.enabled:
         return None
     number = pop.get("number") or ""
@@ -136,8 +172,10 @@ def build_pop(user_id: int, pop: dict) -> dict | None:
     if normalized is not None:
         payload["location"] = phone_location(normalized.normalized)
     if user.has_permission("customer.view"):
-        found = find_customers_by_phone(number, user, limit=MAX_CARDS)
-        payload["customers"] = [customer_card(c, user, details=(i == 0)) for i, c in enumerate(found)]
+        found = find_customers_by_phone(
+            number, user, limit=MAX_CARDS, options=(selectinload(Customer.phones), joinedload(Customer.owner))
+        )
+        payload["customers"] = [customer_card(c, user, details=False) for c in found]
         payload["known"] = bool(found)
     return payload
 

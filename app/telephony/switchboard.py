@@ -117,8 +117,8 @@ class Switchboard:
             first, delay = False, FIRST_BACKOFF_SECONDS
             link.esl, link.connected_since, link.last_error = esl, utcnow(), ""
             log.info("switchboard: connected to %s", link.name)
-            for handler in list(self.connect_handlers):
-                gevent.spawn(self._run_connect_handler, handler, link.name)
+            resyncs = [gevent.spawn(self._run_connect_handler, h, link.name) for h in list(self.connect_handlers)]
+            gevent.joinall(resyncs, timeout=self.command_timeout * 4)  # `ready` means re-synced too
             link.ready.set()
             esl.closed.wait()
             link.ready.clear()

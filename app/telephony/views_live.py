@@ -1,12 +1,14 @@
 """Pages and JSON of the live side: the agent status log (报表), and what the screen-pop posts back."""
 
-from flask import jsonify, request
+from flask import abort, jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.customers.access import can_view
+from app.customers.models import Customer
 from app.customers.services import AccessDenied
 from app.errors import ValidationError
 from app.extensions import db
@@ -89,6 +91,16 @@ def _json_error(exc, status=400):
     if isinstance(exc, ValidationError):
         return jsonify(exc.as_json()), status
     return jsonify({"error": str(exc)}), 403
+
+
+@bp.route("/pop/history/<int:customer_id>")
+@require_permission("phone.use")
+def pop_history(customer_id: int):
+    """Follow-ups and calls of the customer a pop shows, loaded right after the pop appears."""
+    customer = db.session.get(Customer, customer_id)
+    if customer is None or not can_view(customer, current_user):
+        abort(404)
+    return screenpop.customer_history(customer.id)
 
 
 @bp.route("/pop/quick-add", methods=["POST"])

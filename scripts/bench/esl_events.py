@@ -45,7 +45,21 @@ def recorded_stream(events_wanted: int) -> tuple[bytes, int]:
 
 
 def bare_parse(stream: bytes, count: int) -> float:
-    from greenswitch.esl import ESLProtocol
+    """greenswitch's reader and dispatcher as they are, except that a JSON body is read with json.loads:
+    greenswitch parses every body as "Name: value" lines and dies on the first JSON event."""
+    import json
+
+    from greenswitch.esl import ESLEvent, ESLProtocol
+
+    plain_parse = ESLEvent.parse_data
+
+    def parse_data(self, data):
+        if data.startswith("{"):
+            self.headers.update(json.loads(data))
+        else:
+            plain_parse(self, data)
+
+    ESLEvent.parse_data = parse_data
 
     reader_end, writer_end = socket.socketpair()
     protocol = ESLProtocol()
@@ -67,6 +81,7 @@ def bare_parse(stream: bytes, count: int) -> float:
     elapsed = time.perf_counter() - started
     protocol._run = False
     writer_end.close()
+    ESLEvent.parse_data = plain_parse
     return count / elapsed
 
 
@@ -93,7 +108,9 @@ def make_app():
         from app.auth.models import User
 
         for extension in ("1001", "1002"):
-            db.session.add(User(username=f"agent{extension}", display_name=extension, extension=extension))
+            db.session.add(
+                User(username=f"agent{extension}", display_name=extension, extension=extension, password_hash="x")
+            )
         db.session.commit()
     return app
 

@@ -1,4 +1,4 @@
-# scripts/test's back-ends: Debian's Chromium and CJK fonts, PostgreSQL and Redis on 127.0.0.1.
+# scripts/test's back-ends: Debian's Chromium, CJK fonts and pdftotext, PostgreSQL and Redis on 127.0.0.1.
 # provide_* print a URL on stdout (all talk goes to stderr) or fail with a message saying what is missing.
 
 PROBE() { "$VENV/bin/python" "$ROOT/scripts/lib/backends.py" "$@"; }
@@ -10,6 +10,7 @@ ensure_browser() {
   local missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q "install ok installed" || missing+=(fonts-noto-cjk)
+  command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)  # the order PDF tests read the text back
   [ ${#missing[@]} -eq 0 ] && return 0
   if is_root; then
     say "installing ${missing[*]} from Debian"

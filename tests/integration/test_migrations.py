@@ -13,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from app.schema import include_schema_object
 from tests.support.live_server import drop_postgres_database, recreate_postgres_database
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "app" / "migrations"
@@ -51,7 +52,9 @@ def schema_differences(database_url):
         try:
             upgrade()
             with db.engine.connect() as connection:
-                context = MigrationContext.configure(connection, opts={"compare_type": True})
+                context = MigrationContext.configure(
+                    connection, opts={"compare_type": True, "include_object": include_schema_object}
+                )
                 return compare_metadata(context, db.metadata)
         finally:
             db.session.remove()

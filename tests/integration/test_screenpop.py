@@ -113,7 +113,8 @@ def test_pop_shows_pop_fields_and_recent_followups(app, make_user, make_customer
 
     [card] = pops(socket)[0]["customers"]
     assert {"label": "会员等级", "value": "金卡"} in card["fields"]
-    assert card["followups"][0]["content"] == "<b>上次</b>询价"
+    history = socket.http.get(f"/phone/pop/history/{card['id']}").get_json()
+    assert history["followups"][0]["content"] == "<b>上次</b>询价"
 
 
 def test_unknown_number_offers_quick_add_and_the_next_call_finds_it(app, make_user, agent_role, tab):
@@ -204,3 +205,12 @@ def test_end_to_end_from_the_fake_switch_to_the_agents_socket(
     assert model.current_channel_of("8001").state == "active"
     db.session.refresh(agent)
     assert agent.agent_status == "talking"
+
+
+def test_pop_history_is_only_for_customers_the_agent_may_see(app, make_user, make_customer, agent_role, tab):
+    agent = make_user("pop9", role=agent_role, extension="1001")
+    owner = make_user("pop10", role=agent_role, extension="1002")
+    hidden = make_customer("别人的客户", user=owner, phones=["13700009999"])
+    db.session.commit()
+    socket = tab(agent)
+    assert socket.http.get(f"/phone/pop/history/{hidden.id}").status_code == 404

@@ -174,18 +174,20 @@ def test_an_unreachable_node_leaves_the_app_running_and_offline(app):
 
 def test_start_switchboard_reads_the_configured_nodes(app, fake_switch, monkeypatch):
     monkeypatch.setitem(app.config, "FREESWITCH_NODES", fake_switch.url)
-    previous = app.extensions.pop("zuoxi_switchboard", None)
+    saved = {key: app.extensions.pop(key, None) for key in ("zuoxi_switchboard", "zuoxi_live_model")}
     try:
         board = start_switchboard(app)
         with app.app_context():
             assert get_switchboard() is board
+        assert start_switchboard(app) is board
         assert board.wait_connected(5)
         assert board.api("uptime") == "60"
         board.stop()
     finally:
-        app.extensions.pop("zuoxi_switchboard", None)
-        if previous is not None:
-            app.extensions["zuoxi_switchboard"] = previous
+        for key, value in saved.items():  # also ends the live model's wrap-up sweeper it started
+            app.extensions.pop(key, None)
+            if value is not None:
+                app.extensions[key] = value
 
 
 def test_commands_from_another_thread_are_run_in_the_switchboard_hub(switchboard):

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-CAPTURES = Path(os.environ.get("ZUOXI_CAPTURES") or Path(__file__).resolve().parents[3] / "shared" / "freeswitch-events")
+_BESIDE_THE_REPO = Path(__file__).resolve().parents[3] / "shared" / "freeswitch-events"
+CAPTURES = Path(os.environ.get("ZUOXI_CAPTURES") or _BESIDE_THE_REPO)
 
 
 @dataclass

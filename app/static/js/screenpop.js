@@ -147,11 +147,24 @@
     });
     box.appendChild(facts);
     if (full) {
-      box.appendChild(list(words.followups, card.followups, words.no_followups, followupItem));
-      box.appendChild(list(words.calls, card.calls, words.no_calls, callItem));
+      // History comes in a second request so the ring itself costs only the number lookup.
+      var history = el("div", "pop-history");
+      box.appendChild(history);
+      loadHistory(card, history);
       if (pop.can_add_followup) box.appendChild(followupForm(pop, card));
     }
     return box;
+  }
+
+  function loadHistory(card, target) {
+    var url = panel.dataset.historyUrl.replace(/\/0$/, "/" + encodeURIComponent(card.id));
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { followups: [], calls: [] }; })
+      .then(function (history) {
+        target.appendChild(list(words.followups, history.followups, words.no_followups, followupItem));
+        target.appendChild(list(words.calls, history.calls, words.no_calls, callItem));
+      })
+      .catch(function () { /* the card itself is already shown; the history is a courtesy */ });
   }
 
   function quickAdd(pop, body) {

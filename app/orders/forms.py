@@ -1,0 +1,90 @@
+"""The order form's post turned into the dict the services take, and an order back into form values."""
+
+from app.products.forms import line_rows
+from app.timeutil import local_today
+
+ORDER_FIELDS = (
+    "customer_id",
+    "seller_id",
+    "order_date",
+    "state_id",
+    "payment_method_id",
+    "shipping_company_id",
+    "tracking_number",
+    "notes",
+)
+
+
+def order_data(form, fields) -> dict:
+    data = {key: form.get(key, "") for key in ORDER_FIELDS}
+    data["lines"] = line_rows(form)
+    extra = {}
+    for field in fields:
+        name = f"extra.{field.key}"
+        if field.field_type == "multichoice":
+            extra[field.key] = [v for v in form.getlist(name) if v]
+        elif field.field_type == "bool":
+            extra[field.key] = form.get(name) or None
+        elif name in form:
+            extra[field.key] = form.get(name)
+    data["extra"] = extra
+    return data
+
+
+def blank_order(user, fields, customer_id="") -> dict:
+    return {
+        "customer_id": customer_id,
+        "seller_id": user.id,
+        "order_date": local_today().isoformat(),
+        "lines": [{}],
+        "extra": {f.key: f.default_value for f in fields if f.default_value},
+    }
+
+
+def order_values(order) -> dict:
+    values = {key: getattr(order, key) for key in ORDER_FIELDS}
+    values["order_date"] = order.order_date.isoformat()
+    values["extra"] = dict(order.extra or {})
+    values["lines"] = [
+        {
+            "product_id": line.product_id,
+            "quantity": line.quantity,
+            "unit_price": f"{line.unit_price:.2f}",
+            "discount": f"{line.discount:.2f}",
+        }
+        for line in order.lines
+    ]
+    return values
+
+
+def form_context(user) -> dict:
+    from app.fields.services import custom_fields, param_choices
+    from app.products.grids import user_choices
+    from app.products.values import product_choices
+
+    return {
+        "sellers": user_choices(),
+        "states": param_choices("order_state"),
+        "payment_methods": param_choices("payment_method"),
+        "shipping_companies": param_choices("shipping_company"),
+        "products": product_choices(),
+        "custom_fields": custom_fields("order", where="form"),
+    }
+
+
+def customer_choices(user, selected_id=None, limit=500) -> list[tuple[int, str]]:
+    """Customers the user may see, for the order form's select (the chosen one always included)."""
+    from sqlalchemy import select
+
+    from app.customers.access import customer_scope
+    from app.customers.models import Customer
+    from app.extensions import db
+
+    query = select(Customer.id, Customer.name, Customer.company).where(*customer_scope(user))
+    chosen = int(selected_id) if str(selected_id or "").isdigit() else None
+    if chosen is not None:
+        query = query.order_by((Customer.id == chosen).desc(), Customer.updated_at.desc())
+    else:
+        query = query.order_by(Customer.updated_at.desc())
+    rows = db.session.execute(query.limit(limit)).all()
+    return [(cid, f"{name}({company})" if company else name) for cid, name, company in rows]
