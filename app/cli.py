@@ -8,6 +8,7 @@ from app.extensions import db
 
 def install(app):
     app.cli.add_command(__import__("app.telephony.switchboard", fromlist=["_"]).switchboard_command)
+
     @app.cli.command("create-admin")
     @click.option("--username", default="admin", show_default=True)
     def create_admin(username):

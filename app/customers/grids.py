@@ -5,40 +5,16 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, select
 
-from app.auth.models import User
 from app.customers.access import customer_scope
 from app.customers.followups import followup_scope
 from app.customers.models import Customer, CustomerPhone, FollowUp
 from app.customers.phones import try_normalize
 from app.customers.services import GENDER_LABELS, PARAM_FIELDS, TEXT_FIELDS
-from app.extensions import db
-from app.fields.models import ParamItem
+from app.grid.columns import param_choices_of, param_label_expr, user_choices, user_name_expr
 from app.grid.services import GridColumn, GridDefinition
 from app.timeutil import local_day_bounds_utc, local_today
 
 FIELD_TYPE_TO_COLUMN = {"bool": "bool", "choice": "choice", "multichoice": "multichoice"}
-
-
-def _param_label(column):
-    return select(ParamItem.label).where(ParamItem.id == column).scalar_subquery()
-
-
-def _user_name(column):
-    return select(User.display_name).where(User.id == column).scalar_subquery()
-
-
-def _param_choices(kind):
-    def choices():
-        from app.fields.services import param_choices
-
-        return param_choices(kind, include_disabled=True)
-
-    return choices
-
-
-def _user_choices():
-    query = select(User.id, User.display_name).where(User.enabled.is_(True)).order_by(User.display_name)
-    return [(user_id, name) for user_id, name in db.session.execute(query)]
 
 
 def _phone_search(text: str):
@@ -102,10 +78,10 @@ def customer_columns(user) -> list[GridColumn]:
             GridColumn(
                 key.removesuffix("_id"),
                 label,
-                _param_label(getattr(Customer, key)),
+                param_label_expr(getattr(Customer, key)),
                 type="choice",
                 filter_expr=getattr(Customer, key),
-                choices=_param_choices(kind),
+                choices=param_choices_of(kind),
                 width=100,
                 default_visible=key in ("category_id", "level_id"),
             )
@@ -114,19 +90,19 @@ def customer_columns(user) -> list[GridColumn]:
         GridColumn(
             "owner",
             _l("所属坐席"),
-            _user_name(Customer.owner_id),
+            user_name_expr(Customer.owner_id),
             type="choice",
             filter_expr=Customer.owner_id,
-            choices=_user_choices,
+            choices=user_choices,
             width=100,
         ),
         GridColumn(
             "locked_by",
             _l("锁定人"),
-            _user_name(Customer.locked_by_id),
+            user_name_expr(Customer.locked_by_id),
             type="choice",
             filter_expr=Customer.locked_by_id,
-            choices=_user_choices,
+            choices=user_choices,
             width=90,
             default_visible=False,
         ),
@@ -134,10 +110,10 @@ def customer_columns(user) -> list[GridColumn]:
         GridColumn(
             "created_by",
             _l("创建人"),
-            _user_name(Customer.created_by_id),
+            user_name_expr(Customer.created_by_id),
             type="choice",
             filter_expr=Customer.created_by_id,
-            choices=_user_choices,
+            choices=user_choices,
             default_visible=False,
         ),
         GridColumn("created_at", _l("创建时间"), Customer.created_at, type="datetime", width=140),
@@ -212,19 +188,19 @@ def followup_columns(user) -> list[GridColumn]:
         GridColumn(
             "type",
             _l("来往类型"),
-            _param_label(FollowUp.type_id),
+            param_label_expr(FollowUp.type_id),
             type="choice",
             filter_expr=FollowUp.type_id,
-            choices=_param_choices("followup_type"),
+            choices=param_choices_of("followup_type"),
             width=100,
         ),
         GridColumn(
             "channel",
             _l("沟通方式"),
-            _param_label(FollowUp.channel_id),
+            param_label_expr(FollowUp.channel_id),
             type="choice",
             filter_expr=FollowUp.channel_id,
-            choices=_param_choices("followup_channel"),
+            choices=param_choices_of("followup_channel"),
             width=90,
         ),
         GridColumn("content", _l("内容"), FollowUp.content, type="memo", searchable=True, width=320),
@@ -232,10 +208,10 @@ def followup_columns(user) -> list[GridColumn]:
         GridColumn(
             "created_by",
             _l("记录人"),
-            _user_name(FollowUp.created_by_id),
+            user_name_expr(FollowUp.created_by_id),
             type="choice",
             filter_expr=FollowUp.created_by_id,
-            choices=_user_choices,
+            choices=user_choices,
             width=90,
         ),
     ]

@@ -7,16 +7,11 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.customers.models import Customer
-from app.extensions import db
+from app.grid.columns import user_choices
 from app.grid.services import GridColumn, GridDefinition
 from app.memos.models import Memo
 from app.memos.services import LABEL_NAMES, memo_scope
 from app.timeutil import local_day_bounds_utc, local_today
-
-
-def _user_choices():
-    query = select(User.id, User.display_name).where(User.enabled.is_(True)).order_by(User.display_name)
-    return [(user_id, name) for user_id, name in db.session.execute(query)]
 
 
 def _label_name(value, row):
@@ -49,7 +44,7 @@ def memo_columns(user) -> list[GridColumn]:
             owner_name,
             type="choice",
             filter_expr=Memo.owner_id,
-            choices=_user_choices,
+            choices=user_choices,
             width=90,
         ),
         GridColumn("created_at", _l("创建时间"), Memo.created_at, type="datetime", width=140, default_visible=False),

@@ -10,7 +10,7 @@ from alembic import context
 from flask import current_app
 
 config = context.config
-fileConfig(config.config_file_name)
+fileConfig(config.config_file_name, disable_existing_loggers=False)  # keep the app's loggers working
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db

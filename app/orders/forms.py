@@ -59,7 +59,7 @@ def order_values(order) -> dict:
 
 def form_context(user) -> dict:
     from app.fields.services import custom_fields, param_choices
-    from app.products.grids import user_choices
+    from app.grid.columns import user_choices
     from app.products.values import product_choices
 
     return {

@@ -4,11 +4,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.customers.models import Customer
+from app.grid.columns import param_choices_of, param_label_expr, user_choices, user_name_expr
 from app.grid.filters import text_contains
 from app.grid.services import GridColumn, GridDefinition
 from app.orders.models import STATUS_CANCELLED, STATUS_CLOSED, STATUS_OPEN, Order, OrderLine, OrderStep
 from app.permissions import scope_condition
-from app.products.grids import param_choices_of, param_label_expr, user_choices, user_name_expr
 from app.timeutil import local_today
 
 STATUS_LABELS = {STATUS_OPEN: _l("进行中"), STATUS_CLOSED: _l("已结束"), STATUS_CANCELLED: _l("已取消")}

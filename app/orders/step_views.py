@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 
 from app.errors import ValidationError
 from app.extensions import db
+from app.grid.columns import user_choices
 from app.orders import bp, steps
 from app.orders.models import OrderStep
 from app.permissions import require_permission
-from app.products.grids import user_choices
 
 
 def _page(editing=None, values=None, errors=None, status=200):

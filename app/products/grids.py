@@ -3,34 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.auth.models import User
-from app.extensions import db
-from app.fields.models import ParamItem
+from app.grid.columns import param_choices_of, param_label_expr, user_choices, user_name_expr
 from app.grid.services import GridColumn, GridDefinition
 from app.permissions import scope_condition
 from app.products.models import Product, Purchase, PurchaseLine
-
-
-def param_label_expr(column):
-    return select(ParamItem.label).where(ParamItem.id == column).scalar_subquery()
-
-
-def user_name_expr(column):
-    return select(User.display_name).where(User.id == column).scalar_subquery()
-
-
-def param_choices_of(kind):
-    def choices():
-        from app.fields.services import param_choices
-
-        return param_choices(kind, include_disabled=True)
-
-    return choices
-
-
-def user_choices():
-    query = select(User.id, User.display_name).where(User.enabled.is_(True)).order_by(User.display_name)
-    return [(user_id, name) for user_id, name in db.session.execute(query)]
 
 
 def product_columns(user) -> list[GridColumn]:

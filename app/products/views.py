@@ -7,10 +7,11 @@ from flask_login import current_user
 
 from app.errors import ValidationError
 from app.extensions import db
+from app.grid.columns import user_choices
 from app.grid.routes import add_grid_routes
 from app.permissions import require_permission
 from app.products import bp, forms, services
-from app.products.grids import PRODUCT_GRID, PURCHASE_GRID, purchase_scope, user_choices
+from app.products.grids import PRODUCT_GRID, PURCHASE_GRID, purchase_scope
 from app.products.models import Product, Purchase
 from app.products.values import product_choices
 

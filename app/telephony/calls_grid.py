@@ -7,17 +7,12 @@ from sqlalchemy import false, or_, select
 from app.auth.models import User
 from app.customers.models import Customer
 from app.customers.phones import try_normalize
-from app.extensions import db
+from app.grid.columns import user_choices
 from app.grid.services import GridColumn, GridDefinition
 from app.masking import mask_number
 from app.telephony.calls import DIRECTION_LABELS, HANGUP_LABELS, STATUS_LABELS, visible_calls_condition
 from app.telephony.models_calls import CallRecord
 from app.timeutil import local_day_bounds_utc, local_today
-
-
-def _user_choices():
-    query = select(User.id, User.display_name).where(User.enabled.is_(True)).order_by(User.display_name)
-    return [(user_id, name) for user_id, name in db.session.execute(query)]
 
 
 def _labels(mapping):
@@ -92,7 +87,7 @@ def call_columns(user) -> list[GridColumn]:
             agent_name,
             type="choice",
             filter_expr=CallRecord.agent_id,
-            choices=_user_choices,
+            choices=user_choices,
             width=90,
         ),
         GridColumn("location", _l("归属地"), CallRecord.location, width=110),

@@ -6,8 +6,6 @@ any uuid it shares with legs already stored (CallLink, unique: two legs posted a
 cannot open two calls) and the call's fields are recomputed from all its legs every time.
 """
 
-import hmac
-import ipaddress
 import json
 import logging
 import re
@@ -45,43 +43,6 @@ _KEPT = (
     "zuoxi_blacklisted",
     "zuoxi_group",
 )
-
-
-# -- who may post -------------------------------------------------------------------------------
-
-
-def switch_refusal(config, remote_addr: str, username: str | None, password: str | None) -> int | None:
-    """None when the request may proceed; else the HTTP status to refuse it with (403 source, 401 credentials)."""
-    if not address_allowed(config.get("SWITCH_ALLOWED_IPS", ""), remote_addr):
-        log.warning("CDR post from %s refused: not in SWITCH_ALLOWED_IPS", remote_addr)
-        return 403
-    expected = str(config.get("CDR_PASSWORD") or "")
-    if not expected:
-        log.warning("CDR post refused: CDR_PASSWORD is not configured")
-        return 401
-    user_ok = hmac.compare_digest((username or "").encode(), str(config.get("CDR_USER") or "").encode())
-    password_ok = hmac.compare_digest((password or "").encode(), expected.encode())
-    if not (user_ok and password_ok):
-        log.warning("CDR post from %s refused: wrong credentials", remote_addr)
-        return 401
-    return None
-
-
-def address_allowed(allowed: str, remote_addr: str) -> bool:
-    try:
-        address = ipaddress.ip_address((remote_addr or "").strip())
-    except ValueError:
-        return False
-    for item in str(allowed or "").replace(";", ",").split(","):
-        item = item.strip()
-        if not item:
-            continue
-        try:
-            if address in ipaddress.ip_network(item, strict=False):
-                return True
-        except ValueError:
-            log.warning("SWITCH_ALLOWED_IPS entry %r is not an address or network", item)
-    return False
 
 
 # -- reading a CDR ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from app.grid.routes import add_grid_routes
 from app.permissions import public, require_permission
 from app.telephony import bp, calls, cdr, recordings, switch_bp
 from app.telephony.calls_grid import CALL_GRID
+from app.telephony.switch_auth import switch_refusal
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +77,7 @@ def call_download(call_id):
 @csrf.exempt
 @public  # FreeSWITCH has no session: authenticated below by basic auth and source address
 def cdr_post():
-    auth = request.authorization
-    refusal = cdr.switch_refusal(
-        current_app.config, request.remote_addr or "", auth.username if auth else None, auth.password if auth else None
-    )
+    refusal = switch_refusal(current_app.config, "CDR post", "CDR", request.remote_addr, request.authorization)
     if refusal is not None:
         headers = {"WWW-Authenticate": 'Basic realm="zuoxi-cdr"'} if refusal == 401 else {}
         return jsonify({"error": "forbidden" if refusal == 403 else "unauthorized"}), refusal, headers

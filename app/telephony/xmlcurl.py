@@ -5,8 +5,6 @@ FreeSWITCH has no session: the request must come from SWITCH_ALLOWED_IPS and car
 XMLCURL_PASSWORD as HTTP basic auth. Anything we do not serve gets the standard "not found" document,
 so FreeSWITCH falls back to its own files."""
 
-import hmac
-import ipaddress
 import logging
 
 from flask import Response, current_app, render_template, request
@@ -16,46 +14,10 @@ from app.extensions import csrf, db
 from app.permissions import public
 from app.telephony import dialplan, routing, switch_bp
 from app.telephony.models_config import AgentGroupMember, Trunk
+from app.telephony.switch_auth import switch_refusal
 
 log = logging.getLogger(__name__)
 XML_TYPE = "text/xml"
-
-
-def address_allowed(allowed: str, remote_addr: str | None) -> bool:
-    """Is the address in the comma-separated list of addresses and networks?"""
-    try:
-        address = ipaddress.ip_address(remote_addr or "")
-    except ValueError:
-        return False
-    for item in str(allowed or "").split(","):
-        item = item.strip()
-        if not item:
-            continue
-        try:
-            if address in ipaddress.ip_network(item, strict=False):
-                return True
-        except ValueError:
-            log.warning("SWITCH_ALLOWED_IPS entry %r is not an address or network", item)
-    return False
-
-
-def refusal(config, remote_addr, authorization) -> int | None:
-    """403 for a foreign address, 401 for missing or wrong credentials; None when the request may proceed."""
-    if not address_allowed(config.get("SWITCH_ALLOWED_IPS", ""), remote_addr):
-        log.warning("xml_curl request from %s refused: not in SWITCH_ALLOWED_IPS", remote_addr)
-        return 403
-    expected = str(config.get("XMLCURL_PASSWORD") or "")
-    if not expected:
-        log.error("xml_curl request refused: XMLCURL_PASSWORD is not configured")
-        return 401
-    username = (authorization.username if authorization else None) or ""
-    password = (authorization.password if authorization else None) or ""
-    user_ok = hmac.compare_digest(username.encode(), str(config.get("XMLCURL_USER") or "").encode())
-    password_ok = hmac.compare_digest(password.encode(), expected.encode())
-    if not (user_ok and password_ok):
-        log.warning("xml_curl request from %s refused: wrong credentials", remote_addr)
-        return 401
-    return None
 
 
 def xml_response(template: str, status: int = 200, **context) -> Response:
@@ -110,7 +72,9 @@ def answer(params) -> Response:
 @csrf.exempt
 @public  # authenticated inside: source address + HTTP basic auth
 def xmlcurl():
-    status = refusal(current_app.config, request.remote_addr, request.authorization)
+    status = switch_refusal(
+        current_app.config, "xml_curl request", "XMLCURL", request.remote_addr, request.authorization
+    )
     if status is not None:
         headers = {"WWW-Authenticate": 'Basic realm="zuoxi-xmlcurl"'} if status == 401 else {}
         return Response("", status=status, headers=headers)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.auth.models import Department, User
 from app.customers.models import Customer
 from app.extensions import db
+from app.grid.columns import user_choices
 from app.grid.services import GridColumn, GridDefinition
 from app.tickets.models import PRIORITY_LABELS, STATE_LABELS, Ticket, TicketStep, TicketType
 from app.tickets.services import mine_condition, ticket_scope
@@ -16,11 +17,6 @@ from app.timeutil import local_day_bounds_utc, local_today, utcnow
 
 def _name(model, label_column, column):
     return select(label_column).where(model.id == column).scalar_subquery()
-
-
-def _user_choices():
-    query = select(User.id, User.display_name).where(User.enabled.is_(True)).order_by(User.display_name)
-    return [(user_id, name) for user_id, name in db.session.execute(query)]
 
 
 def _department_choices():
@@ -77,7 +73,7 @@ def ticket_columns(user) -> list[GridColumn]:
             _name(User, User.display_name, Ticket.assignee_id),
             type="choice",
             filter_expr=Ticket.assignee_id,
-            choices=_user_choices,
+            choices=user_choices,
             width=96,
         ),
         GridColumn(
@@ -98,7 +94,7 @@ def ticket_columns(user) -> list[GridColumn]:
             _name(User, User.display_name, Ticket.created_by_id),
             type="choice",
             filter_expr=Ticket.created_by_id,
-            choices=_user_choices,
+            choices=user_choices,
             width=90,
             default_visible=False,
         ),

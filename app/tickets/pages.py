@@ -2,18 +2,14 @@
 
 from sqlalchemy import select
 
-from app.auth.models import Department, Role, User
+from app.auth.models import Department, Role
 from app.extensions import db
 from app.fields.models import FIELD_TYPE_LABELS, FIELD_TYPES
 from app.fields.values import display_value
+from app.grid.columns import user_choices
 from app.tickets import services
 from app.tickets.models import ACTION_LABELS, PRIORITY_LABELS, STATE_LABELS, TicketType
 from app.tickets.types import ticket_types
-
-
-def user_choices():
-    query = select(User.id, User.display_name).where(User.enabled.is_(True)).order_by(User.display_name)
-    return list(db.session.execute(query))
 
 
 def department_choices():

@@ -1,11 +1,11 @@
 """Event throughput of the whole switchboard path against greenswitch's bare parse of the same bytes.
 
 The stream is every JSON capture's events that the product subscribes to, concatenated and repeated to
-EVENTS or more. Whole path: fake switch → our client's frame parse → subscriber queue → the live
+--events or more. Whole path: fake switch → our client's frame parse → subscriber queue → the live
 model's handle_event (its database writes and emits). Bare: greenswitch's own parser reading the same
 bytes from a local socket pair, counting events. Last line:
     esl_events events_per_s=<x> ratio_to_bare_parse=<y>
-Run: .venv/bin/python scripts/bench/esl_events.py [events]
+Run: .venv/bin/python scripts/bench/esl_events.py [--events N]
 """
 
 import os
@@ -26,8 +26,6 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.captures import CAPTURES  # noqa: E402
 from tests.support.fake_switch import FakeSwitch, Subscription, json_frame, scenario_events  # noqa: E402
-
-EVENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
 
 
 def recorded_stream(events_wanted: int) -> tuple[bytes, int]:
@@ -150,7 +148,12 @@ def whole_path(stream: bytes, count: int) -> tuple[float, str]:
 
 
 def main():
-    stream, count = recorded_stream(EVENTS)
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=50_000, help="events in the recorded stream (at least)")
+    args = parser.parse_args()
+    stream, count = recorded_stream(args.events)
     print(f"stream: {count} events, {len(stream) / 1e6:.1f} MB")
     bare = bare_parse(stream, count)
     print(f"bare greenswitch parse: {bare:,.0f} events/s")

@@ -22,4 +22,3 @@ def test_periodic_jobs_are_queued_once_per_interval():
     assert first == len(PERIODIC) and again == 0
     counts = dict(db.session.execute(select(Job.kind, func.count()).group_by(Job.kind)).all())
     assert counts["recording_cleanup"] == 1 and counts["customer_unlock_expired"] == 1
-

@@ -1,0 +1,32 @@
+"""Column pieces most grids share: a parameter item's or a user's name in place of its id, and the value
+lists their filters offer."""
+
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.extensions import db
+from app.fields.models import ParamItem
+
+
+def param_label_expr(column):
+    return select(ParamItem.label).where(ParamItem.id == column).scalar_subquery()
+
+
+def user_name_expr(column):
+    return select(User.display_name).where(User.id == column).scalar_subquery()
+
+
+def param_choices_of(kind: str):
+    """The filter's value list for a parameter column, read when the grid is shown (lists change)."""
+
+    def choices():
+        from app.fields.services import param_choices
+
+        return param_choices(kind, include_disabled=True)
+
+    return choices
+
+
+def user_choices() -> list[tuple[int, str]]:
+    query = select(User.id, User.display_name).where(User.enabled.is_(True)).order_by(User.display_name)
+    return [(user_id, name) for user_id, name in db.session.execute(query)]
