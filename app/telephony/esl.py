@@ -11,13 +11,13 @@ begins, so the stream re-synchronises in place instead of dropping the connectio
 events in flight. Events go to `on_event(event)` from the read loop, which must only queue them.
 """
 
-import json
 import logging
 import uuid
 from urllib.parse import unquote
 
 import gevent
 import gevent.lock
+import orjson
 from gevent.event import AsyncResult, Event
 from greenswitch.esl import InboundESL, NotConnectedError
 
@@ -26,10 +26,12 @@ from app.telephony.errors import SwitchError, SwitchTimeout, SwitchUnavailable
 log = logging.getLogger(__name__)
 
 # What the product listens to (the CUSTOM subclasses follow the word CUSTOM, as FreeSWITCH wants).
+# Only what the live model reads (and BACKGROUND_JOB for bgapi, HEARTBEAT for node health): each event
+# is several kilobytes of JSON, and CHANNEL_EXECUTE alone would add one per dialplan step of every call.
 EVENT_NAMES = (
     "CHANNEL_CREATE CHANNEL_PROGRESS CHANNEL_PROGRESS_MEDIA CHANNEL_ANSWER CHANNEL_BRIDGE CHANNEL_UNBRIDGE "
     "CHANNEL_HOLD CHANNEL_UNHOLD CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY CHANNEL_CALLSTATE "
-    "CHANNEL_EXECUTE CHANNEL_PARK CHANNEL_UNPARK DTMF BACKGROUND_JOB HEARTBEAT "
+    "CHANNEL_PARK BACKGROUND_JOB HEARTBEAT "
     "CUSTOM sofia::register sofia::unregister valet_parking::info conference::maintenance"
 )
 FRAME_STARTS = (b"Content-Type: ", b"Content-Length: ")
@@ -259,12 +261,15 @@ class EventSocket(InboundESL):
 
     @staticmethod
     def _json_event(body: bytes) -> dict:
-        """Real events repeat some keys (e.g. Hangup-Cause); as in any JSON reader, the last wins."""
+        """Real events repeat some keys (e.g. Hangup-Cause); as in any JSON reader, the last wins.
+
+        orjson: events are several kilobytes each and arrive by the thousand; it reads them about
+        three times faster than the standard library, and checks the UTF-8 as it goes."""
         try:
-            event = json.loads(body.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise FrameProblem(f"JSON event is not UTF-8 ({exc.reason} at byte {exc.start})") from None
-        except ValueError as exc:
+            event = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            if "utf-8" in str(exc).lower():
+                raise FrameProblem(f"JSON event is not UTF-8 ({exc})") from None
             raise FrameProblem(f"invalid JSON event, or a wrong Content-Length ({exc})") from None
         return event
 
