@@ -31,6 +31,9 @@ class DefaultConfig:
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = 12 * 3600
+    # Only a changed session is sent back: otherwise a poll that was in flight during sign-out would
+    # answer with the old cookie and sign the browser back in.
+    SESSION_REFRESH_EACH_REQUEST = False
     # Trust X-Forwarded-* from this many reverse proxies (0 when served directly).
     PROXY_COUNT = 0
 
@@ -139,7 +142,22 @@ def load_config(app, config_override=None):
         )
 
 
+def _json_dumps(value) -> str:
+    import orjson
+
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _json_loads(text):
+    import orjson
+
+    return orjson.loads(text)
+
+
 def engine_options(url: str) -> dict:
+    """JSON columns (custom fields, audit changes, job payloads) go through orjson: an import writes one
+    per row, and the standard library encoder was a sixth of its cost."""
+    json_codec = {"json_serializer": _json_dumps, "json_deserializer": _json_loads}
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}, **json_codec}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, **json_codec}

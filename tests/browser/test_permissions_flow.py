@@ -39,7 +39,9 @@ def create_user_in_ui(page, base_url: str, username: str, display_name: str, rol
 
 def log_out(page):
     page.click(".user-menu > .chapter-link")
-    page.click(".user-menu button:has-text('退出登录')")
+    button = page.locator(".user-menu button:has-text('退出登录')")
+    expect(button).to_be_visible()
+    button.click()
     expect(page.locator("input[name=password]")).to_be_visible()
 
 

@@ -218,3 +218,13 @@ def test_script_in_a_display_name_is_escaped_everywhere(client, auth, make_user,
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get("/").get_data(as_text=True)
     data = client.get("/system/users/data").get_data(as_text=True)
     assert client.get("/system/users/data").mimetype == "application/json" and "alert(1)" in data
+
+
+def test_a_request_that_changes_nothing_does_not_resend_the_session_cookie(client, auth, admin):
+    """Otherwise a poll still in flight when the user signs out would put the old session back."""
+    auth.login(admin)
+    response = client.get("/reminders/count")
+    assert response.status_code == 200
+    assert not any(h.startswith("session=") for h in response.headers.getlist("Set-Cookie"))
+    assert auth.logout().status_code == 302
+    assert client.get("/", follow_redirects=False).status_code == 302
