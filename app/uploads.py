@@ -112,3 +112,44 @@ class UploadFolder:
                 os.remove(self.path_of(name))
             except FileNotFoundError:
                 pass
+
+
+class Attachments:
+    """The files attached to records of one model (customer files, order files, FAQ files): the rows
+    that describe them and the bytes under their folder."""
+
+    def __init__(self, folder: str, model, owner_field: str):
+        self.folder, self.model, self.owner_field = UploadFolder(folder), model, owner_field
+
+    def save(self, owner, filename: str, stream, user, **links):
+        """Store one upload for `owner`; the caller commits (and removes the file on rollback)."""
+        from app.extensions import db
+
+        stored = self.folder.store(filename, stream)
+        item = self.model(
+            **{self.owner_field: owner},
+            **links,
+            original_name=stored.original_name,
+            stored_name=stored.stored_name,
+            content_type=stored.content_type,
+            size=stored.size,
+            uploaded_by_id=user.id if user else None,
+        )
+        db.session.add(item)
+        db.session.flush()
+        return item
+
+    def path_of(self, item) -> str:
+        return self.folder.path_of(item.stored_name)
+
+    def delete(self, item) -> str:
+        """Delete the row; returns the stored name to remove from disk once the commit went through."""
+        from app.extensions import db
+
+        stored = item.stored_name
+        db.session.delete(item)
+        db.session.flush()
+        return stored
+
+    def remove(self, names) -> None:
+        self.folder.remove(names)
