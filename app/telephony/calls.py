@@ -310,7 +310,14 @@ def detail_context(call: CallRecord, user) -> dict:
             .where(FollowUp.customer_id == customer.id, FollowUp.created_at.between(call.started_at, until))
             .order_by(FollowUp.created_at)
         )
-        followups = list(db.session.scalars(query))
+        # A follow-up saved from the screen-pop names its call; one that names another call of the same
+        # customer in the same half hour is not this call's.
+        leg_uuids = {leg.uuid for leg in call.legs}
+        followups = [
+            f
+            for f in db.session.scalars(query)
+            if not (f.extra or {}).get("call_uuid") or f.extra["call_uuid"] in leg_uuids
+        ]
     return {
         "call": call,
         "customer": customer,

@@ -14,7 +14,7 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.masking import mask_number
 from app.telephony import commands, transfers
-from app.telephony.errors import SwitchProblem
+from app.telephony.errors import SwitchError, SwitchProblem
 from app.telephony.models_phone import DEFAULT_HOTKEYS, PhoneSetting, SpeedDial
 
 HOTKEY_ACTIONS = {"answer": _l("接听电话"), "hangup": _l("挂断电话"), "next": _l("下一个(重拨)")}
@@ -70,6 +70,8 @@ def call_state(user) -> dict:
     state["consult"] = transfers.consult_state(user)
     try:
         occupied = transfers.park_slots()
+    except SwitchError:
+        occupied = {}  # the switch answered, only without park slots (mod_valet_parking not loaded)
     except SwitchProblem:
         state["switch"] = "offline"
         occupied = {}

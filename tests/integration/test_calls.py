@@ -166,3 +166,26 @@ def test_today_calls_and_redial(agent, make_user):
     assert rows[0]["number"] == CUSTOMER_NUMBER and rows[0]["direction_label"] == "呼入"
     assert last_dialled_number(agent) == "02087654321"
     assert last_dialled_number(make_user("nobody", extension="1010")) == ""
+
+
+def test_call_detail_shows_the_follow_ups_of_this_call_not_of_another(client, auth, agent, make_customer):
+    from app.customers.models import FollowUp
+
+    customer = make_customer("王五", user=agent, phones=[CUSTOMER_NUMBER])
+    db.session.commit()
+    replay_as_customer(client, "inbound-answered")
+    call = db.session.scalars(select(CallRecord)).one()
+    during = call.started_at + timedelta(seconds=30)
+    leg_uuid = call.legs[0].uuid
+    for content, call_uuid in (
+        ("本次通话记录", leg_uuid),
+        ("另一通电话的记录", "not-this-call"),
+        ("未关联的记录", None),
+    ):
+        extra = {"call_uuid": call_uuid} if call_uuid else {}
+        db.session.add(FollowUp(customer_id=customer.id, content=content, extra=extra, created_at=during))
+    db.session.commit()
+    auth.login(agent)
+    page = client.get(f"/phone/calls/{call.id}").get_data(as_text=True)
+    assert "本次通话记录" in page and "未关联的记录" in page
+    assert "另一通电话的记录" not in page

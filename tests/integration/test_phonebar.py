@@ -65,6 +65,13 @@ def test_state_idle_and_switch_offline(agent_client, app, phone_switch):
     assert len(offline["slots"]) == 6
 
 
+def test_a_switch_without_park_slots_is_still_online(agent_client, phone_switch):
+    phone_switch.respond("valet_info", "-ERR valet_info Command not found!\n")
+    state = get_json(agent_client, "/phone/state")
+    assert state["switch"] == "online"
+    assert not any(slot["occupied"] for slot in state["slots"])
+
+
 # -- speed dial -----------------------------------------------------------------------------------
 
 
