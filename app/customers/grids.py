@@ -10,7 +10,7 @@ from app.customers.followups import followup_scope
 from app.customers.models import Customer, CustomerPhone, FollowUp
 from app.customers.phones import try_normalize
 from app.customers.services import GENDER_LABELS, PARAM_FIELDS, TEXT_FIELDS
-from app.grid.columns import param_choices_of, param_label_expr, user_choices, user_name_expr
+from app.grid.columns import param_column, user_column
 from app.grid.services import GridColumn, GridDefinition
 from app.timeutil import local_day_bounds_utc, local_today
 
@@ -74,48 +74,17 @@ def customer_columns(user) -> list[GridColumn]:
             )
         )
     for key, (label, kind) in PARAM_FIELDS.items():
+        visible = key in ("category_id", "level_id")
         columns.append(
-            GridColumn(
-                key.removesuffix("_id"),
-                label,
-                param_label_expr(getattr(Customer, key)),
-                type="choice",
-                filter_expr=getattr(Customer, key),
-                choices=param_choices_of(kind),
-                width=100,
-                default_visible=key in ("category_id", "level_id"),
+            param_column(
+                key.removesuffix("_id"), label, getattr(Customer, key), kind, width=100, default_visible=visible
             )
         )
     columns += [
-        GridColumn(
-            "owner",
-            _l("所属坐席"),
-            user_name_expr(Customer.owner_id),
-            type="choice",
-            filter_expr=Customer.owner_id,
-            choices=user_choices,
-            width=100,
-        ),
-        GridColumn(
-            "locked_by",
-            _l("锁定人"),
-            user_name_expr(Customer.locked_by_id),
-            type="choice",
-            filter_expr=Customer.locked_by_id,
-            choices=user_choices,
-            width=90,
-            default_visible=False,
-        ),
+        user_column("owner", _l("所属坐席"), Customer.owner_id, width=100),
+        user_column("locked_by", _l("锁定人"), Customer.locked_by_id, width=90, default_visible=False),
         GridColumn("notes", text["notes"][0], Customer.notes, type="memo", searchable=True, default_visible=False),
-        GridColumn(
-            "created_by",
-            _l("创建人"),
-            user_name_expr(Customer.created_by_id),
-            type="choice",
-            filter_expr=Customer.created_by_id,
-            choices=user_choices,
-            default_visible=False,
-        ),
+        user_column("created_by", _l("创建人"), Customer.created_by_id, default_visible=False),
         GridColumn("created_at", _l("创建时间"), Customer.created_at, type="datetime", width=140),
         GridColumn(
             "updated_at", _l("修改时间"), Customer.updated_at, type="datetime", width=140, default_visible=False
@@ -185,35 +154,11 @@ def followup_columns(user) -> list[GridColumn]:
             export=False,
             width=80,
         ),
-        GridColumn(
-            "type",
-            _l("来往类型"),
-            param_label_expr(FollowUp.type_id),
-            type="choice",
-            filter_expr=FollowUp.type_id,
-            choices=param_choices_of("followup_type"),
-            width=100,
-        ),
-        GridColumn(
-            "channel",
-            _l("沟通方式"),
-            param_label_expr(FollowUp.channel_id),
-            type="choice",
-            filter_expr=FollowUp.channel_id,
-            choices=param_choices_of("followup_channel"),
-            width=90,
-        ),
+        param_column("type", _l("来往类型"), FollowUp.type_id, "followup_type", width=100),
+        param_column("channel", _l("沟通方式"), FollowUp.channel_id, "followup_channel", width=90),
         GridColumn("content", _l("内容"), FollowUp.content, type="memo", searchable=True, width=320),
         GridColumn("next_remind_at", _l("下次提醒"), FollowUp.next_remind_at, type="datetime", width=140),
-        GridColumn(
-            "created_by",
-            _l("记录人"),
-            user_name_expr(FollowUp.created_by_id),
-            type="choice",
-            filter_expr=FollowUp.created_by_id,
-            choices=user_choices,
-            width=90,
-        ),
+        user_column("created_by", _l("记录人"), FollowUp.created_by_id, width=90),
     ]
 
 

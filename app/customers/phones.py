@@ -195,11 +195,33 @@ def try_normalize(raw) -> NormalizedPhone | None:
         return None
 
 
-@lru_cache(maxsize=65536)
+_LOCATION_BY_PREFIX: dict[str, str] = {}
+
+
 def phone_location(normalized: str) -> str:
-    """归属地 in Chinese: province and city for mobiles, city for landlines, country for foreign numbers."""
+    """归属地 in Chinese: province and city for mobiles, city for landlines, country for foreign numbers.
+
+    A mainland location depends only on a mobile's first seven digits or a landline's area code, so it
+    is looked up once per prefix: an import of a hundred thousand numbers asks the geocoder a few
+    hundred times."""
     if not normalized:
         return ""
+    if not normalized.startswith("+"):
+        if _MOBILE.match(normalized):
+            prefix = normalized[:7]
+        elif _landline_nsn(normalized):
+            prefix = normalized[:4]
+        else:
+            return ""
+        found = _LOCATION_BY_PREFIX.get(prefix)
+        if found is None:
+            found = _LOCATION_BY_PREFIX[prefix] = _describe_location(normalized)
+        return found
+    return _describe_location(normalized)
+
+
+@lru_cache(maxsize=4096)
+def _describe_location(normalized: str) -> str:
     import phonenumbers
     from phonenumbers import geocoder
 

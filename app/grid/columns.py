@@ -30,3 +30,27 @@ def param_choices_of(kind: str):
 def user_choices() -> list[tuple[int, str]]:
     query = select(User.id, User.display_name).where(User.enabled.is_(True)).order_by(User.display_name)
     return [(user_id, name) for user_id, name in db.session.execute(query)]
+
+
+def param_column(key: str, label, column, kind: str, **options):
+    """A parameter-list column: shows the item's label, filters on its id from the list's values."""
+    from app.grid.services import GridColumn
+
+    return GridColumn(
+        key,
+        label,
+        param_label_expr(column),
+        type="choice",
+        filter_expr=column,
+        choices=param_choices_of(kind),
+        **options,
+    )
+
+
+def user_column(key: str, label, column, **options):
+    """A user column: shows the display name, filters on the id from the enabled users."""
+    from app.grid.services import GridColumn
+
+    return GridColumn(
+        key, label, user_name_expr(column), type="choice", filter_expr=column, choices=user_choices, **options
+    )

@@ -260,20 +260,6 @@ class ImportRun:
             self._fail(number, cells, _("数据库拒绝了这一行:%(e)s", e=str(exc.orig)[:200]))
 
 
-_LOCATION_BY_PREFIX: dict[str, str] = {}
-
-
-def location_of(normalized: str) -> str:
-    """归属地 depends only on a mobile's first seven digits or a landline's area code: cache by that prefix."""
-    if normalized.startswith("+"):
-        return phone_location(normalized)
-    prefix = normalized[:7] if normalized.startswith("1") and len(normalized) == 11 else normalized[:4]
-    found = _LOCATION_BY_PREFIX.get(prefix)
-    if found is None:
-        found = _LOCATION_BY_PREFIX[prefix] = phone_location(normalized)[:80]
-    return found
-
-
 def _phone_row(customer_id, phone) -> dict:
     return {
         "customer_id": customer_id,
@@ -281,7 +267,7 @@ def _phone_row(customer_id, phone) -> dict:
         "normalized": phone["normalized"],
         "extension": phone["extension"],
         "type_id": phone["type_id"],
-        "location": location_of(phone["normalized"]),
+        "location": phone_location(phone["normalized"])[:80],
         "position": phone["position"],
     }
 

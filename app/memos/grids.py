@@ -5,9 +5,8 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.auth.models import User
 from app.customers.models import Customer
-from app.grid.columns import user_choices
+from app.grid.columns import user_column
 from app.grid.services import GridColumn, GridDefinition
 from app.memos.models import Memo
 from app.memos.services import LABEL_NAMES, memo_scope
@@ -19,7 +18,6 @@ def _label_name(value, row):
 
 
 def memo_columns(user) -> list[GridColumn]:
-    owner_name = select(User.display_name).where(User.id == Memo.owner_id).scalar_subquery()
     customer_name = select(Customer.name).where(Customer.id == Memo.customer_id).scalar_subquery()
     return [
         GridColumn("subject", _l("主题"), Memo.subject, type="link", searchable=True, width=200),
@@ -38,15 +36,7 @@ def memo_columns(user) -> list[GridColumn]:
         GridColumn("remind_at", _l("提醒时间"), Memo.remind_at, type="datetime", width=140),
         GridColumn("customer", _l("客户"), customer_name, searchable=True, width=120),
         GridColumn("content", _l("内容"), Memo.content, type="memo", searchable=True, width=260),
-        GridColumn(
-            "owner",
-            _l("所属坐席"),
-            owner_name,
-            type="choice",
-            filter_expr=Memo.owner_id,
-            choices=user_choices,
-            width=90,
-        ),
+        user_column("owner", _l("所属坐席"), Memo.owner_id, width=90),
         GridColumn("created_at", _l("创建时间"), Memo.created_at, type="datetime", width=140, default_visible=False),
     ]
 

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.customers.models import Customer
-from app.grid.columns import param_choices_of, param_label_expr, user_choices, user_name_expr
+from app.grid.columns import param_column, user_column
 from app.grid.filters import text_contains
 from app.grid.services import GridColumn, GridDefinition
 from app.orders.models import STATUS_CANCELLED, STATUS_CLOSED, STATUS_OPEN, Order, OrderLine, OrderStep
@@ -79,41 +79,21 @@ def order_columns(user) -> list[GridColumn]:
             format=lambda value, row: str(STATUS_LABELS.get(value, value or "")),
             width=95,
         ),
-        GridColumn(
-            "state",
-            _l("订单状态"),
-            param_label_expr(Order.state_id),
-            type="choice",
-            filter_expr=Order.state_id,
-            choices=param_choices_of("order_state"),
-            width=105,
-        ),
-        GridColumn(
-            "seller",
-            _l("销售员"),
-            user_name_expr(Order.seller_id),
-            type="choice",
-            filter_expr=Order.seller_id,
-            choices=user_choices,
-            width=105,
-        ),
-        GridColumn(
+        param_column("state", _l("订单状态"), Order.state_id, "order_state", width=105),
+        user_column("seller", _l("销售员"), Order.seller_id, width=105),
+        param_column(
             "payment_method",
             _l("付款方式"),
-            param_label_expr(Order.payment_method_id),
-            type="choice",
-            filter_expr=Order.payment_method_id,
-            choices=param_choices_of("payment_method"),
+            Order.payment_method_id,
+            "payment_method",
             width=105,
             default_visible=False,
         ),
-        GridColumn(
+        param_column(
             "shipping_company",
             _l("货运公司"),
-            param_label_expr(Order.shipping_company_id),
-            type="choice",
-            filter_expr=Order.shipping_company_id,
-            choices=param_choices_of("shipping_company"),
+            Order.shipping_company_id,
+            "shipping_company",
             width=105,
             default_visible=False,
         ),

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.grid.columns import param_choices_of, param_label_expr, user_choices, user_name_expr
+from app.grid.columns import param_column, user_column
 from app.grid.services import GridColumn, GridDefinition
 from app.permissions import scope_condition
 from app.products.models import Product, Purchase, PurchaseLine
@@ -13,15 +13,7 @@ def product_columns(user) -> list[GridColumn]:
     return [
         GridColumn("code", _l("编号"), Product.code, type="link", searchable=True, width=110),
         GridColumn("name", _l("名称"), Product.name, searchable=True, width=180),
-        GridColumn(
-            "category",
-            _l("类别"),
-            param_label_expr(Product.category_id),
-            type="choice",
-            filter_expr=Product.category_id,
-            choices=param_choices_of("product_category"),
-            width=100,
-        ),
+        param_column("category", _l("类别"), Product.category_id, "product_category", width=100),
         GridColumn("unit", _l("单位"), Product.unit, width=60, default_visible=False),
         GridColumn("purchase_price", _l("进价"), Product.purchase_price, type="money", width=90),
         GridColumn("sale_price", _l("售价"), Product.sale_price, type="money", width=90),
@@ -75,24 +67,8 @@ def purchase_columns(user) -> list[GridColumn]:
         GridColumn(
             "product", _l("产品"), first_product, sortable=False, searchable=True, search_condition=_product_search
         ),
-        GridColumn(
-            "buyer",
-            _l("采购员"),
-            user_name_expr(Purchase.buyer_id),
-            type="choice",
-            filter_expr=Purchase.buyer_id,
-            choices=user_choices,
-            width=90,
-        ),
-        GridColumn(
-            "state",
-            _l("状态"),
-            param_label_expr(Purchase.state_id),
-            type="choice",
-            filter_expr=Purchase.state_id,
-            choices=param_choices_of("purchase_state"),
-            width=90,
-        ),
+        user_column("buyer", _l("采购员"), Purchase.buyer_id, width=90),
+        param_column("state", _l("状态"), Purchase.state_id, "purchase_state", width=90),
         GridColumn("total", _l("金额"), Purchase.total, type="money", width=100),
         GridColumn("received_at", _l("收货时间"), Purchase.received_at, type="datetime", width=140),
         GridColumn("notes", _l("备注"), Purchase.notes, type="memo", default_visible=False),

@@ -4,10 +4,9 @@ recording and line, as desktop-callcenter-crm §6.3.1 lists them; numbers masked
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select
 
-from app.auth.models import User
 from app.customers.models import Customer
 from app.customers.phones import try_normalize
-from app.grid.columns import user_choices
+from app.grid.columns import user_column
 from app.grid.services import GridColumn, GridDefinition
 from app.masking import mask_number
 from app.telephony.calls import DIRECTION_LABELS, HANGUP_LABELS, STATUS_LABELS, visible_calls_condition
@@ -48,7 +47,6 @@ def call_columns(user) -> list[GridColumn]:
         return mask_number(value) if hides and value else (value or "")
 
     customer_name = select(Customer.name).where(Customer.id == CallRecord.customer_id).scalar_subquery()
-    agent_name = select(User.display_name).where(User.id == CallRecord.agent_id).scalar_subquery()
     return [
         GridColumn("started_at", _l("时间"), CallRecord.started_at, type="datetime", width=140),
         GridColumn(
@@ -81,15 +79,7 @@ def call_columns(user) -> list[GridColumn]:
         ),
         GridColumn("callee_number", _l("被叫号码"), CallRecord.callee_number, format=party, width=130),
         GridColumn("far_number", _l("对方号码"), CallRecord.far_number, format=far, default_visible=False, width=130),
-        GridColumn(
-            "agent",
-            _l("坐席"),
-            agent_name,
-            type="choice",
-            filter_expr=CallRecord.agent_id,
-            choices=user_choices,
-            width=90,
-        ),
+        user_column("agent", _l("坐席"), CallRecord.agent_id, width=90),
         GridColumn("location", _l("归属地"), CallRecord.location, width=110),
         GridColumn("ring_seconds", _l("振铃(秒)"), CallRecord.ring_seconds, type="number", width=80),
         GridColumn("talk_seconds", _l("通话(秒)"), CallRecord.talk_seconds, type="number", width=80),

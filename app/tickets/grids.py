@@ -5,10 +5,10 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.auth.models import Department, User
+from app.auth.models import Department
 from app.customers.models import Customer
 from app.extensions import db
-from app.grid.columns import user_choices
+from app.grid.columns import user_column
 from app.grid.services import GridColumn, GridDefinition
 from app.tickets.models import PRIORITY_LABELS, STATE_LABELS, Ticket, TicketStep, TicketType
 from app.tickets.services import mine_condition, ticket_scope
@@ -67,15 +67,7 @@ def ticket_columns(user) -> list[GridColumn]:
             width=84,
         ),
         GridColumn("step", _l("当前步骤"), _name(TicketStep, TicketStep.name, Ticket.step_id), width=100),
-        GridColumn(
-            "assignee",
-            _l("处理人"),
-            _name(User, User.display_name, Ticket.assignee_id),
-            type="choice",
-            filter_expr=Ticket.assignee_id,
-            choices=user_choices,
-            width=96,
-        ),
+        user_column("assignee", _l("处理人"), Ticket.assignee_id, width=96),
         GridColumn(
             "department",
             _l("处理部门"),
@@ -88,16 +80,7 @@ def ticket_columns(user) -> list[GridColumn]:
         ),
         GridColumn("due_at", _l("处理时限"), Ticket.due_at, type="datetime", width=130),
         GridColumn("content", _l("内容"), Ticket.content, type="memo", searchable=True, default_visible=False),
-        GridColumn(
-            "created_by",
-            _l("创建人"),
-            _name(User, User.display_name, Ticket.created_by_id),
-            type="choice",
-            filter_expr=Ticket.created_by_id,
-            choices=user_choices,
-            width=90,
-            default_visible=False,
-        ),
+        user_column("created_by", _l("创建人"), Ticket.created_by_id, width=90, default_visible=False),
         GridColumn("created_at", _l("创建时间"), Ticket.created_at, type="datetime", width=130),
         GridColumn("updated_at", _l("修改时间"), Ticket.updated_at, type="datetime", width=130, default_visible=False),
         GridColumn("closed_at", _l("关闭时间"), Ticket.closed_at, type="datetime", width=130, default_visible=False),
