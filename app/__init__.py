@@ -1,5 +1,6 @@
 """Zuoxi: a browser call center and CRM that drives FreeSWITCH."""
 
+import hmac
 import logging
 import os
 
@@ -9,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_config
 from app.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate, socketio
+from app.permissions import refuse_anonymous
 from app.schema import include_schema_object
 
 BLUEPRINT_MODULES = (
@@ -60,6 +62,7 @@ def create_app(config_override=None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
+    login_manager.unauthorized_handler(refuse_anonymous)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
     socketio.init_app(
         app,
@@ -94,7 +97,7 @@ def load_user(value: str):
         user = db.session.get(User, int(user_id))
     except (ValueError, TypeError):
         return None
-    if user is None or not user.enabled or user.session_token != token:
+    if user is None or not user.enabled or not hmac.compare_digest(user.session_token.encode(), token.encode()):
         return None
     return user
 

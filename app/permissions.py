@@ -77,6 +77,20 @@ def public(view):
     return _mark(view, PUBLIC)
 
 
+def refuse_anonymous():
+    """Flask-Login's answer to a request without a valid session: scripts (fetch, the phone bar, grids)
+    get 401 with a JSON message they can act on, pages a redirect to the login page that comes back here."""
+    from flask import flash, jsonify, redirect, url_for
+    from flask_babel import gettext as _
+
+    message = _("请先登录。")
+    if wants_json() or request.headers.get("X-Requested-With") == "fetch":
+        return jsonify(error=message), 401
+    flash(message, "warning")
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=target))
+
+
 def endpoint_permission(view) -> str | None:
     return getattr(view, "_permission", None)
 

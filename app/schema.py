@@ -5,7 +5,7 @@ and the FAQ search indexes, which exist on one dialect only and are created by e
 import re
 
 _RUNTIME_INDEX = re.compile(r"^ix_\w+_cf_\d+$")
-_FTS_TABLE = re.compile(r"^faq_(trigram|bigram)(_\w+)?$")
+_FTS_TABLE = re.compile(r"^faq_gram(_\w+)?$")
 _DIALECT_INDEX = re.compile(r"^ix_faq_entry_search_\w+$")
 
 

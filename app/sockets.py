@@ -19,6 +19,15 @@ def emit_to_user(user_id: int, event: str, data) -> None:
     socketio.emit(event, data, to=user_room(user_id))
 
 
+def end_user_sockets(user_id: int) -> None:
+    """After sign-out: open tabs are told to leave, and every socket of the user (in any process, through
+    the message queue) leaves the user's room, so none keeps receiving pops or reminders. A reconnect is
+    refused by on_connect, since the session token it carries is no longer current."""
+    room = user_room(user_id)
+    socketio.emit("session_ended", {}, to=room)
+    socketio.close_room(room)
+
+
 def on_connect(auth=None):
     """Refuse anonymous sockets and users who must first change their one-time password."""
     if not current_user.is_authenticated or current_user.must_change_password:

@@ -110,9 +110,15 @@ def change_password(user: User, current: str, new: str, confirm: str) -> None:
 def set_password(user: User, password: str, must_change: bool) -> None:
     user.password_hash = hash_password(password)
     user.must_change_password = must_change
-    user.session_token = secrets.token_hex(16)
+    end_sessions(user)
     user.failed_logins = 0
     user.locked_until = None
+
+
+def end_sessions(user: User) -> None:
+    """Every session cookie issued to the user stops working, copies included: the cookie names the
+    session token, and the user loader accepts only the current one."""
+    user.session_token = secrets.token_hex(16)
 
 
 def reset_password(user: User) -> str:

@@ -5,6 +5,7 @@ from flask_login import current_user, login_user, logout_user
 from app.auth import bp, services
 from app.extensions import db
 from app.permissions import login_required, public
+from app.sockets import end_user_sockets
 
 
 def _safe_next(target: str | None) -> str:
@@ -45,8 +46,13 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    """Ends the session on the server too, so a copied cookie no longer signs anyone in."""
+    user_id = current_user.id
+    services.end_sessions(current_user)
+    db.session.commit()
     logout_user()
     session.clear()
+    end_user_sockets(user_id)
     return redirect(url_for("auth.login"))
 
 

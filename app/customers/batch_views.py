@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.customers import api_bp, bp, files, ownership
+from app.customers import api_bp, bp, files, ownership, picker
 from app.customers.grids import CUSTOMER_GRID, FOLLOWUP_GRID
 from app.customers.merge import merge_customers
 from app.customers.models import Customer
@@ -149,3 +149,14 @@ def lookup():
             for c in customers
         ],
     )
+
+
+@api_bp.route("/search")
+@require_permission("customer.view")
+def search():
+    """Customers by name, company or phone for the customer picker of the order, memo and ticket forms."""
+    try:
+        found = picker.search_customers(request.args.get("q", ""), current_user)
+    except ValidationError as exc:
+        return jsonify(exc.as_json()), 400
+    return jsonify(found)

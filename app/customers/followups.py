@@ -1,15 +1,16 @@
 """Follow-up records (来往记录): what was said, by which channel, and when to call back."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import String, cast, literal, select
 
 from app.customers.access import can_view
 from app.customers.models import Customer, FollowUp
 from app.customers.services import AccessDenied, _clean_param
 from app.errors import ValidationError
 from app.extensions import db
+from app.jobs.runner import job_handler
 from app.permissions import scope_condition
 from app.timeutil import local_zone, utcnow
 
@@ -92,3 +93,57 @@ def delete_followup(followup: FollowUp, user) -> None:
         raise AccessDenied(_("您不能删除这条来往记录"))
     db.session.delete(followup)
     db.session.flush()
+
+
+# A follow-up's reminder is raised when its time comes, or at the first run after downtime; reminders
+# older than this are history (e.g. imported records), not work to announce now.
+REMINDER_LOOKBACK = timedelta(days=7)
+REMINDER_BATCH = 500
+
+
+def reminder_source_key(followup_id: int) -> str:
+    return f"followup:{followup_id}"
+
+
+def fire_due_followups(now: datetime | None = None) -> int:
+    """Remind each agent of the follow-ups they wrote whose next reminder time has come. The reminder's
+    unique source key makes this safe to run in several processes: each follow-up is announced once."""
+    from app.reminders.models import Reminder
+    from app.reminders.services import create_reminder
+
+    now = now or utcnow()
+    key = literal("followup:") + cast(FollowUp.id, String)
+    reminded = select(Reminder.id).where(Reminder.source_key == key).exists()
+    due = db.session.execute(
+        select(
+            FollowUp.id, FollowUp.created_by_id, FollowUp.content, FollowUp.next_remind_at, Customer.id, Customer.name
+        )
+        .join(Customer, Customer.id == FollowUp.customer_id)
+        .where(
+            FollowUp.next_remind_at <= now,
+            FollowUp.next_remind_at > now - REMINDER_LOOKBACK,
+            FollowUp.created_by_id.is_not(None),
+            ~reminded,
+        )
+        .order_by(FollowUp.next_remind_at)
+        .limit(REMINDER_BATCH)
+    ).all()
+    for followup_id, user_id, content, remind_at, customer_id, customer_name in due:
+        create_reminder(
+            user_id,
+            "followup",
+            _("跟进客户:%(name)s", name=customer_name),
+            body=content[:200],
+            link=f"/customers/{customer_id}",
+            due_at=remind_at,
+            source_key=reminder_source_key(followup_id),
+        )
+    db.session.flush()
+    return len(due)
+
+
+@job_handler("followup_reminders", every=timedelta(minutes=1))
+def followup_reminders(job):
+    fired = fire_due_followups()
+    db.session.commit()  # the reminders go out to the agents' tabs after this
+    return {"fired": fired}

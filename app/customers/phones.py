@@ -241,9 +241,14 @@ def _describe_location(normalized: str) -> str:
 
 def display_number(phone, user) -> str:
     """A stored number as this user may see it."""
+    return shown_phone(phone.number, phone.extension, user)
+
+
+def shown_phone(number: str, extension: str, user) -> str:
+    """A stored number and extension as this user may see it (without loading a CustomerPhone)."""
     from app.masking import mask_number
 
-    text = phone.number + (f" 转{phone.extension}" if phone.extension and phone.extension not in phone.number else "")
+    text = number + (f" 转{extension}" if extension and extension not in number else "")
     return mask_number(text) if getattr(user, "hides_numbers", False) else text
 
 

@@ -5,12 +5,16 @@ indexes (app/faq/search_index.py) are built over them."""
 
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.customers.models import ExtraJSON
 from app.extensions import db
 from app.timeutil import utcnow
+
+# What PostgreSQL's FAQ search index covers: the entry's grams and "#<id // ID_BUCKET>", so that one index
+# scan can look for a word among the newest entries only.
+ID_BUCKET = 1024
+GRAM_INDEX_EXPRESSION = f"array_append(string_to_array(search_grams, ' '), '#' || (id / {ID_BUCKET})::text)"
 
 
 class FaqCategory(db.Model):
@@ -37,9 +41,9 @@ class FaqEntry(db.Model):
     keywords: Mapped[str] = mapped_column(db.String(300), default="")
     answer_html: Mapped[str] = mapped_column(db.Text, default="")  # sanitized on the way in
     answer_text: Mapped[str] = mapped_column(db.Text, default="")  # the answer without markup
-    # Lower-cased "title keywords answer": what the trigram indexes cover.
+    # Lower-cased "title\nkeywords\nanswer": what a LIKE checks a word against (app/faq/search_index.py).
     search_text: Mapped[str] = mapped_column(db.Text, default="")
-    # The distinct two-character pieces of search_text, space-separated: the index for 2-character queries.
+    # Each part's one- and two-character pieces and punctuation, tagged with the part: what the index covers.
     search_grams: Mapped[str] = mapped_column(db.Text, default="")
     extra: Mapped[dict] = mapped_column(ExtraJSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id", ondelete="SET NULL"))
@@ -53,17 +57,14 @@ class FaqEntry(db.Model):
     updated_by = relationship("User", foreign_keys=[updated_by_id])
 
     __table_args__ = (
-        # PostgreSQL: pg_trgm for substrings of 3+ characters, a GIN array index for 2-character ones.
-        db.Index(
-            "ix_faq_entry_search_trgm",
-            "search_text",
-            postgresql_using="gin",
-            postgresql_ops={"search_text": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
+        # PostgreSQL: GIN over the grams plus the entry's id bucket, see app/faq/search_index.py (SQLite: the
+        # FTS5 table faq_gram, created there). No fastupdate: entries change rarely, and every search would
+        # scan the pending list.
         db.Index(
             "ix_faq_entry_search_grams",
-            func.string_to_array(db.text("search_grams"), " "),
+            db.text(GRAM_INDEX_EXPRESSION),
             postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},
         ).ddl_if(dialect="postgresql"),
     )
 

@@ -1,7 +1,8 @@
-"""FAQ rules: categories, entries (sanitized answer, extra fields, derived search columns) and the ranked search."""
+"""FAQ rules: categories, entries (sanitized answer, extra fields, derived search columns) and the grouped search."""
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.errors import ValidationError
 from app.extensions import db
@@ -154,32 +155,32 @@ def query_terms(query: str) -> list[str]:
     return sorted(terms, key=len, reverse=True)
 
 
-def search(query: str, category_id: int | None = None, limit: int = 20, offset: int = 0) -> list[FaqEntry]:
-    """Entries containing every word of the query, title matches first, then keywords, then answer.
+def search(
+    query: str, category_id: int | None = None, limit: int = 20, offset: int = 0, *, options=()
+) -> list[FaqEntry]:
+    """Entries containing every word of the query, newest first within groups: titles starting with the
+    longest word, other titles containing it, keywords containing it, then answers containing it.
 
-    Within a group: closer titles first (pg_trgm similarity on PostgreSQL, shorter titles on SQLite),
-    then the most recently updated. An empty query lists the newest entries."""
+    Only as many entries as the page needs are looked at, group by group: a common word matches tens of
+    thousands of entries, too many to rank on every keystroke. An empty query lists the most recently
+    updated entries. `options` are loader options for the entries returned."""
     terms = query_terms(query)
-    statement = select(FaqEntry)
-    for term in terms:
-        statement = statement.where(search_index.term_condition(term))
+    options = [selectinload(FaqEntry.category), *options]
+    filters = []
     if category_id:
-        statement = statement.where(FaqEntry.category_id.in_(descendant_ids(category_id)))
-    if terms:
-        main = terms[0]
-        group = case(
-            (search_index.contains(func.lower(FaqEntry.title), main), 0),
-            (search_index.contains(func.lower(FaqEntry.keywords), main), 1),
-            else_=2,
-        )
-        order = [group]
-        if db.session.get_bind().dialect.name == "postgresql":
-            order.append(func.similarity(FaqEntry.title, " ".join(terms)).desc())
-        order.append(func.length(FaqEntry.title))
-        statement = statement.order_by(*order, FaqEntry.updated_at.desc(), FaqEntry.id.desc())
-    else:
-        statement = statement.order_by(FaqEntry.updated_at.desc(), FaqEntry.id.desc())
-    return list(db.session.scalars(statement.limit(limit).offset(offset)))
+        filters.append(FaqEntry.category_id.in_(descendant_ids(category_id)))
+    if not terms:
+        statement = select(FaqEntry).where(*filters).order_by(FaqEntry.updated_at.desc(), FaqEntry.id.desc())
+        return list(db.session.scalars(statement.options(*options).limit(limit).offset(offset)))
+    main, others = terms[0], terms[1:]
+    filters.extend(search_index.anywhere(term) for term in others)
+    ids = search_index.ranked_ids(main, filters, offset + limit)[offset:]
+    if not ids:
+        return []
+    loaded = {
+        entry.id: entry for entry in db.session.scalars(select(FaqEntry).where(FaqEntry.id.in_(ids)).options(*options))
+    }
+    return [loaded[entry_id] for entry_id in ids if entry_id in loaded]
 
 
 def snippet(entry: FaqEntry, query: str) -> str:
@@ -204,5 +205,5 @@ def search_results(query: str, category_id: int | None = None, limit: int = 20) 
             "answer_html": entry.answer_html,
             "files": [{"id": f.id, "name": f.original_name} for f in entry.files],
         }
-        for entry in search(query, category_id, limit)
+        for entry in search(query, category_id, limit, options=[selectinload(FaqEntry.files)])
     ]

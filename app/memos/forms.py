@@ -43,17 +43,17 @@ def new_values(args) -> dict:
 def form_context(memo, values, errors=None) -> dict:
     from flask_login import current_user
 
+    from app.customers.picker import picked_customer
+
     values = {key: values.get(key, "") for key in FORM_FIELDS}
-    customer_name = ""
-    if memo is not None and memo.customer is not None and str(memo.customer_id) == str(values["customer_id"]):
-        customer_name = memo.customer.name
+    customer = picked_customer(values["customer_id"], current_user, kept=memo.customer if memo else None)
     return {
         "memo": memo,
         "values": values,
         "errors": errors or {},
         "labels": [(k, str(v)) for k, v in LABEL_NAMES.items()],
         "remind_choices": [("" if m is None else str(m), str(text)) for m, text in REMIND_CHOICES],
-        "customer_name": customer_name,
+        "customer": customer,
         "editable": memo is None or can_edit(memo, current_user),
     }
 

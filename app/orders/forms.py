@@ -70,21 +70,3 @@ def form_context(user) -> dict:
         "products": product_choices(),
         "custom_fields": custom_fields("order", where="form"),
     }
-
-
-def customer_choices(user, selected_id=None, limit=500) -> list[tuple[int, str]]:
-    """Customers the user may see, for the order form's select (the chosen one always included)."""
-    from sqlalchemy import select
-
-    from app.customers.access import customer_scope
-    from app.customers.models import Customer
-    from app.extensions import db
-
-    query = select(Customer.id, Customer.name, Customer.company).where(*customer_scope(user))
-    chosen = int(selected_id) if str(selected_id or "").isdigit() else None
-    if chosen is not None:
-        query = query.order_by((Customer.id == chosen).desc(), Customer.updated_at.desc())
-    else:
-        query = query.order_by(Customer.updated_at.desc())
-    rows = db.session.execute(query.limit(limit)).all()
-    return [(cid, f"{name}({company})" if company else name) for cid, name, company in rows]

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.customers.picker import picked_customer
 from app.errors import ValidationError
 from app.extensions import db
 from app.grid.routes import add_grid_routes
@@ -35,9 +36,9 @@ def _order_or_404(order_id: int) -> Order:
 
 def _form(order, values, errors=None, status=200):
     context = forms.form_context(current_user)
-    customers = forms.customer_choices(current_user, values.get("customer_id"))
+    customer = picked_customer(values.get("customer_id"), current_user, kept=order.customer if order else None)
     page = render_template(
-        "orders/form.html", order=order, values=values, errors=errors or {}, customers=customers, **context
+        "orders/form.html", order=order, values=values, errors=errors or {}, customer=customer, **context
     )
     return page, status
 

@@ -18,7 +18,8 @@ from app.reminders.models import KINDS, Reminder
 from app.timeutil import local_day_bounds_utc
 
 STATES = ("unread", "read", "all")
-PAGE_LIMIT = 300
+PAGE_SIZE = 100
+MAX_PAGE = 10_000
 
 
 @dataclass
@@ -28,6 +29,15 @@ class TodoFilter:
     since: date | None = None
     until: date | None = None
     agent_id: int | None = None
+    page: int = 1
+
+    def query_args(self, page: int) -> dict:
+        """The query string of this filter on another page (for the previous / next links)."""
+        args = {"kind": self.kind, "state": self.state, "agent": self.agent_id, "page": page}
+        args.update(
+            since=self.since.isoformat() if self.since else None, until=self.until.isoformat() if self.until else None
+        )
+        return {key: value for key, value in args.items() if value not in (None, "")}
 
 
 def _date(value, label) -> date | None:
@@ -68,6 +78,11 @@ def parse_filter(args, viewer) -> TodoFilter:
         else:
             if found.agent_id not in {user_id for user_id, _name in visible_agents(viewer)}:
                 errors[_("坐席")] = _("没有这个坐席或无权查看")
+    page = str(args.get("page") or "1").strip()
+    if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
+        errors[_("页码")] = _("页码应为 1 到 %(n)s 的整数", n=MAX_PAGE)
+    else:
+        found.page = int(page)
     if errors:
         raise ValidationError(errors)
     return found
@@ -89,7 +104,13 @@ def visible_agents(viewer) -> list[tuple[int, str]]:
     return [(viewer.id, viewer.display_name), *others]
 
 
-def todo_items(viewer, wanted: TodoFilter, limit: int = PAGE_LIMIT) -> list[Reminder]:
+def todo_page(viewer, wanted: TodoFilter, size: int = PAGE_SIZE) -> tuple[list[Reminder], bool]:
+    """One page of the list, newest first, and whether another page follows."""
+    rows = todo_items(viewer, wanted, limit=size + 1, offset=(wanted.page - 1) * size)
+    return rows[:size], len(rows) > size
+
+
+def todo_items(viewer, wanted: TodoFilter, limit: int = PAGE_SIZE, offset: int = 0) -> list[Reminder]:
     query = select(Reminder).where(Reminder.user_id == (wanted.agent_id or viewer.id))
     if wanted.kind:
         query = query.where(Reminder.kind == wanted.kind)
@@ -101,4 +122,5 @@ def todo_items(viewer, wanted: TodoFilter, limit: int = PAGE_LIMIT) -> list[Remi
         query = query.where(Reminder.due_at >= local_day_bounds_utc(wanted.since)[0])
     if wanted.until:
         query = query.where(Reminder.due_at < local_day_bounds_utc(wanted.until)[1])
-    return list(db.session.scalars(query.order_by(Reminder.due_at.desc(), Reminder.id.desc()).limit(limit)))
+    query = query.order_by(Reminder.due_at.desc(), Reminder.id.desc()).limit(limit).offset(offset)
+    return list(db.session.scalars(query))

@@ -23,8 +23,10 @@ def index():
 
 
 def todo_context(wanted, errors) -> dict:
+    reminders, has_more = todo.todo_page(current_user, wanted)
     return {
-        "reminders": todo.todo_items(current_user, wanted),
+        "reminders": reminders,
+        "has_more": has_more,
         "unread": services.unread_count(current_user),
         "wanted": wanted,
         "errors": errors,

@@ -1,9 +1,9 @@
-"""The lists of the system chapter as data-grid definitions: users, the login log and the audit log."""
+"""The lists of the system chapter as data-grid definitions: users, roles, the login log and the audit log."""
 
 import json
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import String, cast, func, or_, select
 
 from app.audit.models import AuditLog
 from app.auth.models import Department, LoginLog, Role, User
@@ -11,6 +11,7 @@ from app.extensions import db
 from app.grid.filters import text_contains
 from app.grid.services import GridColumn, GridDefinition
 from app.system.audit_text import ACTION_LABELS, ENTITY_LABELS, LOGIN_REASONS, describe_changes
+from app.system.roles import DATA_SCOPE_LABELS
 from app.timeutil import format_local
 
 
@@ -70,6 +71,37 @@ USERS_GRID = GridDefinition(
     base_query=lambda user: select(User.id),
     id_expr=User.id,
     default_sort=[("username", "asc")],
+)
+
+
+def _role_columns(user):
+    user_count = select(func.count(User.id)).where(User.role_id == Role.id).scalar_subquery()
+    # Both SQLite and PostgreSQL know json_array_length for the JSON list of permission codes.
+    permission_count = func.coalesce(func.json_array_length(Role.permissions), 0)
+    return [
+        GridColumn("name", _l("角色名称"), Role.name, searchable=True, width=140),
+        GridColumn("description", _l("说明"), Role.description, searchable=True, width=220),
+        GridColumn(
+            "data_scope",
+            _l("数据范围"),
+            Role.data_scope,
+            type="choice",
+            choices=lambda: [(key, str(label)) for key, label in DATA_SCOPE_LABELS.items()],
+            format=lambda value, row: str(DATA_SCOPE_LABELS.get(value, value or "")),
+            width=120,
+        ),
+        GridColumn("hide_numbers", _l("隐藏客户号码"), Role.hide_numbers, type="bool", width=150),
+        GridColumn("permission_count", _l("权限数"), permission_count, type="number", width=110),
+        GridColumn("user_count", _l("用户数"), user_count, type="number", width=110),
+    ]
+
+
+ROLES_GRID = GridDefinition(
+    id="roles",
+    columns=_role_columns,
+    base_query=lambda user: select(Role.id),
+    id_expr=Role.id,
+    default_sort=[("name", "asc")],
 )
 
 

@@ -2,12 +2,15 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Department, Role
 from app.errors import ValidationError
 from app.extensions import db
+from app.grid.routes import add_grid_routes
 from app.permissions import require_permission
 from app.system import bp, departments, roles
+from app.system.grids import ROLES_GRID
 from app.system.views import apply_and_redirect
 
 
@@ -58,10 +61,15 @@ def _save_role(role: Role | None):
     return redirect(url_for("system.roles_page"))
 
 
-@bp.route("/roles")
-@require_permission("system.roles")
-def roles_page():
-    return render_template("system/roles.html", roles=roles.role_list(), scopes=roles.DATA_SCOPE_LABELS)
+add_grid_routes(
+    bp,
+    "/roles",
+    ROLES_GRID,
+    permission="system.roles",
+    endpoints=("roles_page", "roles_data", "roles_export"),
+    export_name=_l("角色权限"),
+    template="system/roles.html",
+)
 
 
 @bp.route("/roles/new", methods=["GET", "POST"])

@@ -13,16 +13,6 @@ from app.permissions import PERMISSIONS, permission_groups
 DATA_SCOPE_LABELS = {"own": _l("本人"), "department": _l("本部门"), "all": _l("全部")}
 
 
-def role_list() -> list[tuple[Role, int]]:
-    """Every role with the number of users holding it."""
-    counts = dict(
-        db.session.execute(
-            select(User.role_id, func.count(User.id)).where(User.role_id.is_not(None)).group_by(User.role_id)
-        ).all()
-    )
-    return [(role, counts.get(role.id, 0)) for role in db.session.scalars(select(Role).order_by(Role.name))]
-
-
 def category_choices() -> list[ParamItem]:
     return list(
         db.session.scalars(

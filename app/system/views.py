@@ -11,6 +11,7 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.grid.routes import add_grid_routes
 from app.permissions import require_permission
+from app.sockets import end_user_sockets
 from app.system import bp, users
 from app.system.audit_text import login_reason
 from app.system.departments import department_choices
@@ -108,9 +109,12 @@ def user_edit(user_id):
 def user_set_enabled(user_id):
     user, enabled = _user_or_404(user_id), request.form.get("enabled") == "1"
     message = _("账号已启用。") if enabled else _("账号已停用,该用户的登录已失效。")
-    return apply_and_redirect(
+    response = apply_and_redirect(
         lambda: users.set_enabled(current_user, user, enabled), message, url_for("system.user_edit", user_id=user_id)
     )
+    if not user.enabled:
+        end_user_sockets(user.id)
+    return response
 
 
 @bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
@@ -124,6 +128,7 @@ def user_reset_password(user_id):
         flash(exc.message, "danger")
         return redirect(url_for("system.user_edit", user_id=user_id))
     db.session.commit()
+    end_user_sockets(user.id)
     return _one_time_password(user, password, created=False)
 
 

@@ -7,6 +7,7 @@ commits, then calls ``announce``. Wrap-up ends at a stored instant, so after a r
 """
 
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -94,32 +95,197 @@ def set_wrapup_seconds(user_id: int, seconds: int | None) -> None:
 
 
 def apply_call_activity(user_id: int, activity: str, call_uuid: str = "", now=None) -> list[tuple[int, str]]:
-    """The live model says what the agent's phone is doing: "ringing", "talking" or "idle".
+    """The live model says what the agent's phone is doing: "ringing", "talking" or "idle"."""
+    return apply_call_activities([(user_id, activity, call_uuid, now or utcnow())])
+
+
+def apply_call_activities(items) -> list[tuple[int, str]]:
+    """(user_id, activity, call_uuid, at) from the live model, in order, written as one batch.
 
     Idle after talking starts the wrap-up (when it lasts more than 0 s); idle after ringing only
-    (a missed call) goes straight back to the chosen state."""
-    now = now or utcnow()
-    user = db.session.get(User, user_id)
-    if user is None:
-        return []
-    presence = presence_of(user_id)
-    status = activity
-    if activity == "idle":
-        if user.agent_status == "talking" and (seconds := wrapup_seconds_for(presence)) > 0:
-            status = "wrapup"
-            presence.wrapup_until = now + timedelta(seconds=seconds)
-        elif user.agent_status == "wrapup" and presence.wrapup_until and presence.wrapup_until > now:
-            return []
+    (a missed call) goes straight back to the chosen state. A burst of calls changes hundreds of
+    agents a second, so this reads every agent concerned in one query and writes with one
+    statement per table (executemany), never an ORM object per row."""
+    for _user_id, activity, _call_uuid, _at in items:
+        if activity != "idle" and activity not in CALL_STATUSES:
+            raise ValueError(activity)
+    db.session.flush()  # what this session changed (a chosen state just set) is what we read
+    agents = _read_agents({item[0] for item in items})
+    default_wrapup = int(current_app.config.get("WRAPUP_SECONDS") or 0)
+    periods, changes = [], []
+    for user_id, activity, call_uuid, at in items:
+        agent = agents.get(user_id)
+        if agent is None:
+            continue
+        status = activity
+        if activity == "idle":
+            seconds = agent["wrapup_seconds"] if agent["wrapup_seconds"] is not None else default_wrapup
+            if agent["status"] == "talking" and seconds > 0:
+                status = "wrapup"
+                _set_wrapup_until(agent, at + timedelta(seconds=seconds))
+            elif agent["status"] == "wrapup" and agent["wrapup_until"] and agent["wrapup_until"] > at:
+                continue
+            else:
+                status = agent["chosen"]
+                _set_wrapup_until(agent, None)
         else:
-            status = presence.chosen_status
-            presence.wrapup_until = None
-    elif activity not in CALL_STATUSES:
-        raise ValueError(activity)
-    else:
-        presence.wrapup_until = None
-    changed = _transition(user, status, now, call_uuid)
-    db.session.flush()
-    return [(user_id, status)] if changed else []
+            _set_wrapup_until(agent, None)
+        if agent["status"] == status:
+            continue
+        periods.append(
+            {"user_id": user_id, "status": status, "from_status": agent["status"], "at": at, "call": call_uuid}
+        )
+        agent["status"], agent["status_at"] = status, at
+        changes.append((user_id, status))
+    _write(agents, periods)
+    return changes
+
+
+class _Statements:
+    """The batch's statements, built once: a statement object reused keeps its SQL cache key, which
+    is most of what a small query costs."""
+
+    def __init__(self):
+        from sqlalchemy import bindparam, insert, update
+
+        log, users, presences = AgentStatusLog.__table__, User.__table__, AgentPresence.__table__
+        ids = bindparam("ids", expanding=True)
+        self.agents = (
+            select(
+                users.c.id,
+                users.c.agent_status,
+                presences.c.user_id,
+                presences.c.chosen_status,
+                presences.c.wrapup_seconds,
+                presences.c.wrapup_until,
+            )
+            .select_from(users.outerjoin(presences, presences.c.user_id == users.c.id))
+            .where(users.c.id.in_(ids))
+        )
+        self.open_periods = select(log.c.id, log.c.user_id, log.c.started_at).where(
+            log.c.user_id.in_(ids), log.c.ended_at.is_(None)
+        )
+        self.close_period = (
+            update(log)
+            .where(log.c.id == bindparam("row_id"))
+            .values(ended_at=bindparam("end"), seconds=bindparam("secs"))
+        )
+        self.add_period = insert(log)
+        self.set_status = (
+            update(users)
+            .where(users.c.id == bindparam("uid"))
+            .values(agent_status=bindparam("status"), agent_status_at=bindparam("at"))
+        )
+        self.add_presence = insert(presences)
+        self.set_wrapup = (
+            update(presences)
+            .where(presences.c.user_id == bindparam("uid"))
+            .values(wrapup_until=bindparam("until"), updated_at=bindparam("now"))
+        )
+
+
+@lru_cache(maxsize=1)
+def _statements() -> _Statements:
+    return _Statements()
+
+
+def _read_agents(user_ids: set[int]) -> dict[int, dict]:
+    agents = {}
+    for user_id, status, presence_id, chosen, wrapup_seconds, wrapup_until in db.session.execute(
+        _statements().agents, {"ids": sorted(user_ids)}
+    ):
+        status = status or "online"
+        if presence_id is None:  # as presence_of() would create it
+            chosen = status if status in CHOSEN_STATUSES else "online"
+        agents[user_id] = {
+            "status": status,
+            "status_at": None,
+            "new_presence": presence_id is None,
+            "chosen": chosen,
+            "wrapup_seconds": wrapup_seconds,
+            "wrapup_until": wrapup_until,
+            "presence_changed": presence_id is None,
+        }
+    return agents
+
+
+def _set_wrapup_until(agent: dict, value) -> None:
+    if agent["wrapup_until"] != value:
+        agent["wrapup_until"] = value
+        agent["presence_changed"] = True
+
+
+def _write(agents: dict[int, dict], periods: list[dict]) -> None:
+    """The batch's rows: open periods closed, new ones added (those ended within the batch closed
+    already), users' header state, presences."""
+    from sqlalchemy.orm.util import identity_key
+
+    statements = _statements()
+    changed, closing = {p["user_id"] for p in periods}, []
+    if changed:
+        first_change = {}
+        for period in periods:
+            first_change.setdefault(period["user_id"], period["at"])
+        closing = [
+            {"row_id": row_id, "end": first_change[user_id], "secs": _seconds(started, first_change[user_id])}
+            for row_id, user_id, started in db.session.execute(statements.open_periods, {"ids": sorted(changed)})
+        ]
+        if closing:
+            db.session.execute(statements.close_period, closing)
+        following = {}
+        for period in reversed(periods):  # each period ends where the same agent's next one starts
+            period["end"] = following.get(period["user_id"])
+            following[period["user_id"]] = period["at"]
+        db.session.execute(
+            statements.add_period,
+            [
+                {
+                    "user_id": p["user_id"],
+                    "status": p["status"],
+                    "from_status": p["from_status"],
+                    "started_at": p["at"],
+                    "ended_at": p["end"],
+                    "seconds": None if p["end"] is None else _seconds(p["at"], p["end"]),
+                    "call_uuid": p["call"],
+                }
+                for p in periods
+            ],
+        )
+        db.session.execute(
+            statements.set_status,
+            [{"uid": u, "status": agents[u]["status"], "at": agents[u]["status_at"]} for u in sorted(changed)],
+        )
+    now = utcnow()
+    fresh = [u for u, a in agents.items() if a["new_presence"]]
+    if fresh:
+        db.session.execute(
+            statements.add_presence,
+            [
+                {
+                    "user_id": u,
+                    "chosen_status": agents[u]["chosen"],
+                    "forward_to_mobile": False,
+                    "wrapup_until": agents[u]["wrapup_until"],
+                    "updated_at": now,
+                }
+                for u in fresh
+            ],
+        )
+    moved = [u for u, a in agents.items() if a["presence_changed"] and not a["new_presence"]]
+    if moved:
+        db.session.execute(
+            statements.set_wrapup, [{"uid": u, "until": agents[u]["wrapup_until"], "now": now} for u in moved]
+        )
+    # Objects this session already holds would otherwise keep showing the state before the batch.
+    held_keys = [identity_key(model, u) for u in changed | set(fresh) | set(moved) for model in (User, AgentPresence)]
+    held_keys += [identity_key(AgentStatusLog, row["row_id"]) for row in closing]
+    for key in held_keys:
+        if (held := db.session.identity_map.get(key)) is not None:
+            db.session.expire(held)
+
+
+def _seconds(start, end) -> int:
+    return max(0, int((end - start).total_seconds()))
 
 
 def end_due_wrapups(now=None) -> list[tuple[int, str]]:

@@ -1,4 +1,4 @@
-"""Blacklist import and export (cloud-callcenter-admin §七.6): a sheet of 号码 / 类型 / 前缀 / 原因.
+"""Blacklist import (cloud-callcenter-admin §七.6): a sheet of 号码 / 类型 / 前缀 / 原因, as the grid exports it.
 
 Import takes each good row and reports every bad one by its row number; a row is written whole or not at all."""
 
@@ -6,44 +6,14 @@ import csv
 import io
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from app.errors import ValidationError
 from app.extensions import db
 from app.telephony.admin_services import add_blacklist_entry
-from app.telephony.models_config import BLACKLIST_DIRECTIONS, BlacklistEntry
+from app.telephony.models_config import BLACKLIST_DIRECTIONS
 
 MAX_ROWS = 50_000
 HEADERS = {"号码": "number", "类型": "direction", "前缀": "is_prefix", "原因": "reason"}
-
-
-class Column:
-    """What app.grid.export writes: a label and a type."""
-
-    def __init__(self, label, type_="text"):
-        self.label, self.type = label, type_
-
-
-EXPORT_COLUMNS = [
-    (Column(_l("号码")), 140),
-    (Column(_l("类型")), 100),
-    (Column(_l("前缀")), 60),
-    (Column(_l("原因")), 200),
-    (Column(_l("拦截次数"), "number"), 80),
-]
-
-
-def export_rows():
-    directions = {key: str(label) for key, label in BLACKLIST_DIRECTIONS.items()}
-    for entry in db.session.scalars(select(BlacklistEntry).order_by(BlacklistEntry.id)):
-        yield [
-            entry.number,
-            directions.get(entry.direction, entry.direction),
-            entry.is_prefix,
-            entry.reason,
-            entry.hit_count,
-        ]
 
 
 def _read_rows(filename: str, content: bytes) -> list[list[str]]:

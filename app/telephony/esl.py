@@ -36,6 +36,9 @@ EVENT_NAMES = (
 )
 FRAME_STARTS = (b"Content-Type: ", b"Content-Length: ")
 MAX_HEADER_LINE = 64 * 1024
+# Events are several kilobytes each: a read buffer of many events makes one system call per burst
+# instead of one or two per event.
+READ_BUFFER = 256 * 1024
 MAX_BODY = 32 * 1024 * 1024
 
 
@@ -86,7 +89,9 @@ class EventSocket(InboundESL):
             raise SwitchError(reply.data, "event")
 
     def start_event_handlers(self):
-        """Only our read loop: events are handed to `on_event`, not to greenswitch's dispatcher."""
+        """Only our read loop: events are handed to `on_event`, not to greenswitch's dispatcher.
+        (greenswitch made `sock_file` just before with the default 8 KB buffer; nothing is read yet.)"""
+        self.sock_file = self.sock.makefile("rb", buffering=READ_BUFFER)
         self._receive_events_greenlet = gevent.spawn(self.receive_events)
 
     def close(self, reason: str = "closed") -> None:

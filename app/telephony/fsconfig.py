@@ -1,12 +1,26 @@
 """Renders the FreeSWITCH overlay in freeswitch/ from the app's settings (used by scripts/freeswitch-config)."""
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 OVERLAY = Path(__file__).resolve().parents[2] / "freeswitch"
+
+
+_PREPROCESS_COMMAND = re.compile(r"x-pre-process", re.IGNORECASE)
+
+
+def inert_for_preprocessor(value) -> Markup:
+    """Escape a value for XML and for FreeSWITCH's preprocessor: `$` as a character reference, so a name or
+    password holding `$${...}` is not replaced by a global variable (the XML parser turns `&#36;` back into
+    `$` afterwards, so `${...}` in dialplan data still works at run time), and the dashes of "x-pre-process",
+    which would make the preprocessor skip the whole line. `<?` and `<include>` cannot occur once escaped."""
+    text = str(escape(value)).replace("$", "&#36;")
+    return Markup(_PREPROCESS_COMMAND.sub(lambda m: m.group(0).replace("-", "&#45;"), text))  # noqa: S704 (escaped above)
 
 
 def esl_settings(nodes: str) -> dict:
@@ -48,7 +62,10 @@ def problems(context: dict) -> list[str]:
 def render_overlay(context: dict, out_dir) -> list[Path]:
     """Write every overlay file, rendered, under out_dir (same relative paths); return the written paths."""
     env = Environment(
-        loader=FileSystemLoader(str(OVERLAY)), autoescape=select_autoescape(["xml"]), undefined=StrictUndefined
+        loader=FileSystemLoader(str(OVERLAY)),
+        autoescape=select_autoescape(["xml"]),
+        undefined=StrictUndefined,
+        finalize=inert_for_preprocessor,  # the files are preprocessed like xml_curl answers
     )
     written = []
     for source in sorted(OVERLAY.rglob("*.xml")):

@@ -2,9 +2,11 @@
 
 Channels are keyed on Unique-ID and paired by Bridge-A/B-Unique-ID (Channel-Call-UUID and
 Other-Leg-Unique-ID change meaning during a call, see the captures' README). A leg is an agent's
-when its SIP user is a User.extension. ``handle_event`` is on the hot path and never touches the
-database: it only notes when an agent starts or stops ringing or talking, and when a pop is due,
-and hands that work to a background worker (ordered for states, concurrent for pops).
+when its SIP user is a User.extension, read from the agent directory's in-memory snapshot
+(directory.py). ``handle_event`` is on the hot path and never touches the database: it only notes
+when an agent starts or stops ringing or talking, and when a pop is due, and hands that work to
+background workers: pops first and concurrently (one customer query, then the emit), state
+changes in order and in batches behind them.
 ``resync`` rebuilds a node's channels from ``show channels/calls/registrations as json``.
 """
 
@@ -19,10 +21,10 @@ from datetime import UTC, datetime
 from flask import has_app_context
 
 from app.extensions import db, socketio
+from app.telephony.directory import get_directory
+from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
-EXTENSIONS_TTL = 30.0
-EXTENSIONS_MISS_INTERVAL = 2.0
 CALL_STATES = {
     "RINGING": "ringing",
     "EARLY": "early",
@@ -86,12 +88,10 @@ class LiveModel:
         self.channels: dict[str, Channel] = {}
         self.registrations: dict[str, dict] = {}
         self.activity: dict[int, str] = {}
-        self._extensions: dict[str, int] = {}
-        self._extensions_at = 0.0
+        self.directory = get_directory(app)
         self._queue: queue.Queue = queue.Queue()
         self._pops: queue.Queue = queue.Queue()
-        self._worker_started = False
-        self._pop_workers_started = False
+        self._workers_started = False
         self._handlers = {
             "CHANNEL_CREATE": self._on_create,
             "CHANNEL_PROGRESS": self._on_progress,
@@ -155,22 +155,36 @@ class LiveModel:
                 db.session.remove()
 
     def refresh_agents(self) -> None:
-        from sqlalchemy import select
-
-        from app.auth.models import User
-
         with self._database():
-            rows = db.session.execute(select(User.extension, User.id).where(User.extension != "", User.enabled))
-            self._extensions = {row[0]: row[1] for row in rows}
-        self._extensions_at = time.monotonic()
+            self.directory.refresh()
+
+    def _snapshot(self, unknown_extension: str = ""):
+        """The agent directory's snapshot; reading it again (rarely) needs the database."""
+        with self._database():
+            return self.directory.current(unknown_extension)
+
+    def _prepare_pops(self, snapshot) -> None:
+        socketio.start_background_task(self._prepare_card_queries, snapshot)
+
+    def _prepare_card_queries(self, snapshot) -> None:
+        """Each agent's pop query built ahead (one at a time, letting events through in between), so
+        no agent's first ring pays for it."""
+        from app.telephony.screenpop import card_query_of
+
+        with self.app.app_context():
+            try:
+                for agent in list(snapshot.agents.values()):
+                    if self.directory.snapshot is not snapshot:
+                        return  # replaced meanwhile: the new one prepares its own
+                    card_query_of(agent, snapshot)
+                    socketio.sleep(0)
+            finally:
+                db.session.remove()
 
     def user_of_extension(self, extension: str) -> int | None:
         if not extension:
             return None
-        age = time.monotonic() - self._extensions_at
-        if age > EXTENSIONS_TTL or (extension not in self._extensions and age > EXTENSIONS_MISS_INTERVAL):
-            self.refresh_agents()
-        return self._extensions.get(extension)
+        return self._snapshot(extension).by_extension.get(extension)
 
     def _agent_of(self, direction: str, name: str, dialed: str, username: str) -> tuple[str, int | None]:
         candidates = (dialed, _sip_user(name)) if direction == "outbound" else (_sip_user(name), username)
@@ -362,7 +376,7 @@ class LiveModel:
         if self.activity.get(leg.user_id, "idle") == activity:
             return
         self.activity[leg.user_id] = activity
-        self._submit(_apply_activity, leg.user_id, activity, leg.call_uuid)
+        self._submit(_apply_activity, leg.user_id, activity, leg.call_uuid, utcnow())
 
     def _maybe_pop(self, leg: Channel) -> None:
         if leg.popped or not leg.far_number or leg.state == "hangup":
@@ -374,37 +388,40 @@ class LiveModel:
             "direction": "outbound" if leg.agent_placed else "inbound",
             "number": leg.far_number,
             "extension": leg.extension,
-            "internal_user_id": self._extensions.get(leg.far_number),
+            "internal_user_id": self._snapshot().by_extension.get(leg.far_number),
         }
-        self._submit(_send_pop, leg.user_id, pop, ordered=False)
+        self._submit(_send_pop, self.directory, leg.user_id, pop, ordered=False)
 
     def _submit(self, func, *args, ordered: bool = True) -> None:
         if self.inline:
             _run_effect(func, *args)
             return
-        if not ordered:
-            self._pops.put((func, args))
-            if not self._pop_workers_started:
-                self._pop_workers_started = True
-                for _ in range(POP_WORKERS):
-                    socketio.start_background_task(self._pop_worker)
+        self.start_workers()
+        (self._queue if ordered else self._pops).put((func, args))
+
+    def start_workers(self) -> None:
+        """install_live_model starts them before the first call (starting them costs time)."""
+        if self._workers_started:
             return
-        self._queue.put((func, args))
-        if not self._worker_started:
-            self._worker_started = True
-            socketio.start_background_task(self._worker)
+        self._workers_started = True
+        socketio.start_background_task(self._worker)
+        for _ in range(POP_WORKERS):
+            socketio.start_background_task(self._pop_worker)
 
     def _worker(self):
         """State changes in order, as many as are waiting in one transaction: under a burst of calls a
-        commit per change would fall behind the switch (each change keeps its own savepoint)."""
+        commit per change would fall behind the switch. Pops go first; a batch is small enough that
+        writing it never holds a pop back for long."""
         while True:
-            batch = _drain(self._queue, BATCH_SIZE)
+            first = self._queue.get()
             self._let_pops_go_first()
+            batch = _drain(self._queue, BATCH_SIZE, first)
             with self.app.app_context():
                 try:
                     _run_batch(batch)
                 finally:
                     db.session.remove()
+                    _done(self._queue, len(batch))
 
     def _let_pops_go_first(self) -> None:
         """A ringing agent wants the pop before the header's 振铃: while pops wait, state writes wait
@@ -414,15 +431,47 @@ class LiveModel:
             socketio.sleep(0.002)
 
     def _pop_worker(self):
-        """Pops build concurrently on a few workers; each drains what is waiting in one app context."""
+        """Pops build concurrently on a few workers. A pop only reads: it goes out as soon as it is
+        built, and its transaction ends after it. Each worker keeps a connection of its own, so no
+        pool check-out (and its ping) stands in front of a pop."""
+        connection = None
         while True:
+            if connection is None:
+                connection = self._pop_connection()
             batch = _drain(self._pops, BATCH_SIZE)
             with self.app.app_context():
                 try:
                     for func, args in batch:
-                        _run_effect(func, *args)
+                        connection = _run_read_only(connection, func, *args)
                 finally:
                     db.session.remove()
+                    _done(self._pops, len(batch))
+
+    def _pop_connection(self):
+        """A pop worker's connection, opened and warmed while no pop waits for it."""
+        from app.telephony.screenpop import warm_up
+
+        with self.app.app_context():
+            try:
+                connection = db.engine.connect()
+                warm_up(connection)
+                return connection
+            except Exception:
+                log.exception("live model: no database connection for the pops yet")
+                return None
+
+    def settle(self, timeout: float) -> bool:
+        """Wait until every pop and state change handed to the workers so far is done (switchboard
+        `flush`); False when `timeout` runs out first."""
+        deadline = time.monotonic() + timeout
+        for source in (self._pops, self._queue):
+            with source.all_tasks_done:
+                while source.unfinished_tasks:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    source.all_tasks_done.wait(remaining)
+        return True
 
     # -- resync ------------------------------------------------------------------------------------
 
@@ -483,9 +532,14 @@ BATCH_SIZE = 200
 STATE_DEFER_SECONDS = 0.5
 
 
-def _drain(source: queue.Queue, limit: int) -> list:
-    """The next item (waiting for it), and whatever else is already queued, up to `limit`."""
-    batch = [source.get()]
+def _done(source: queue.Queue, count: int) -> None:
+    for _ in range(count):
+        source.task_done()
+
+
+def _drain(source: queue.Queue, limit: int, first=None) -> list:
+    """`first` or the next item (waiting for it), and whatever else is already queued, up to `limit`."""
+    batch = [source.get() if first is None else first]
     while len(batch) < limit:
         try:
             batch.append(source.get_nowait())
@@ -495,15 +549,19 @@ def _drain(source: queue.Queue, limit: int) -> list:
 
 
 def _run_batch(batch) -> None:
-    """Several units of work in one transaction: each in a savepoint, so one failing change is rolled
-    back alone; announcements go out after the one commit."""
+    """Several units of work in one transaction, announcements after the one commit. Agents' call
+    activities next to each other are written together; when such a group fails, each is tried on
+    its own, so one failing change is rolled back alone (each unit has its own savepoint)."""
     announcements = []
-    for func, args in batch:
+    for group in _groups(batch):
         try:
             with db.session.begin_nested():
-                after_commit = func(*args)
+                after_commit = _apply_activities(group) if len(group) > 1 else group[0][0](*group[0][1])
         except Exception:
-            log.exception("live model: %s failed", getattr(func, "__name__", func))
+            if len(group) > 1:
+                _run_batch_units(group, announcements)
+            else:
+                log.exception("live model: %s failed", getattr(group[0][0], "__name__", group[0][0]))
             continue
         if after_commit:
             announcements.append(after_commit)
@@ -515,6 +573,47 @@ def _run_batch(batch) -> None:
         return
     for announce in announcements:
         announce()
+
+
+def _groups(batch) -> list[list]:
+    """The batch in order, consecutive call activities as one group, everything else alone."""
+    groups = []
+    for unit in batch:
+        if unit[0] is _apply_activity and groups and groups[-1][0][0] is _apply_activity:
+            groups[-1].append(unit)
+        else:
+            groups.append([unit])
+    return groups
+
+
+def _run_batch_units(units, announcements: list) -> None:
+    for func, args in units:
+        try:
+            with db.session.begin_nested():
+                after_commit = func(*args)
+        except Exception:
+            log.exception("live model: %s failed", getattr(func, "__name__", func))
+            continue
+        if after_commit:
+            announcements.append(after_commit)
+
+
+def _run_read_only(connection, func, *args):
+    """A unit that only reads, on `connection` (opened when None): its announcement right away, then
+    the end of its transaction. Returns the connection to use next (None after a failure: a new one)."""
+    try:
+        connection = connection if connection is not None and not connection.closed else db.engine.connect()
+        announce = func(*args, connection=connection)
+        if announce:
+            announce()
+        connection.rollback()
+        return connection
+    except Exception:
+        log.exception("live model: %s failed", getattr(func, "__name__", func))
+        if connection is not None:
+            connection.invalidate()
+            connection.close()
+        return None
 
 
 def _run_effect(func, *args) -> None:
@@ -530,11 +629,21 @@ def _run_effect(func, *args) -> None:
         after_commit()
 
 
-def _apply_activity(user_id: int, activity: str, call_uuid: str):
+def _apply_activity(user_id: int, activity: str, call_uuid: str, at: datetime):
+    return _apply_activities([(_apply_activity, (user_id, activity, call_uuid, at))])
+
+
+def _apply_activities(units):
     from app.telephony import agent_state
 
-    changes = agent_state.apply_call_activity(user_id, activity, call_uuid)
-    return lambda: agent_state.announce(changes)
+    changes = agent_state.apply_call_activities([args for _func, args in units])
+
+    def announce():  # one agent at a time, letting a pop that is ready go out in between
+        for change in changes:
+            agent_state.announce([change])
+            socketio.sleep(0)
+
+    return announce
 
 
 def _settle_after_resync(activity: dict):
@@ -548,12 +657,15 @@ def _settle_after_resync(activity: dict):
     return lambda: agent_state.announce(changes)
 
 
-def _send_pop(user_id: int, pop: dict):
+def _send_pop(directory, user_id: int, pop: dict, connection=None):
+    """Only what the pop needs: the agent from the directory, one customer query, the emit."""
     from app.telephony import screenpop
 
-    payload = screenpop.build_pop(user_id, pop)
-    if payload is None:
+    snapshot = directory.current()
+    agent = snapshot.agents.get(user_id)
+    if agent is None:  # disabled, or no longer has this extension
         return None
+    payload = screenpop.build_pop(agent, pop, snapshot, connection)
     return lambda: screenpop.emit_pop(user_id, payload)
 
 
@@ -573,11 +685,36 @@ def install_live_model(app, switchboard, inline: bool = False) -> LiveModel:
     `inline` runs the database work in the switchboard's handler greenlet (tests)."""
     model = LiveModel(app, inline=inline)
     app.extensions["zuoxi_live_model"] = model
-    switchboard.subscribe(model.handle_event)
+    switchboard.subscribe(model.handle_event, settle=model.settle)
     switchboard.on_connect(lambda node: model.resync(node, switchboard))
+    _warm_up()
     if not inline:
+        model.directory.on_refresh = model._prepare_pops
+        model.start_workers()
         socketio.start_background_task(_wrapup_sweeper, model)
+        socketio.start_background_task(_directory_keeper, model)
     return model
+
+
+def _directory_keeper(model: LiveModel) -> None:
+    """Read the agent directory again before it is old, here, so that no ring ever waits for it
+    (changes made in this process are read at once anyway; this is for other processes' changes)."""
+    from app.telephony.directory import REFRESH_SECONDS
+
+    while model.app.extensions.get("zuoxi_live_model") is model:
+        socketio.sleep(REFRESH_SECONDS / 2)
+        try:
+            model.refresh_agents()
+        except Exception:
+            log.exception("live model: reading the agent directory failed")
+
+
+def _warm_up() -> None:
+    """Load the number-location data now (a big module, a noticeable pause) rather than at the first ring."""
+    from app.customers.phones import phone_location
+
+    phone_location("+14155552671")
+    phone_location("13800138000")  # the Chinese names are a module of their own
 
 
 def _wrapup_sweeper(model: LiveModel, interval: float = 1.0) -> None:

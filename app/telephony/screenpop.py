@@ -6,17 +6,17 @@ commit to the agent's room only. The browser gets numbers masked as the agent's 
 signed token standing for the real number, which quick-add and the follow-up form send back.
 """
 
-import time
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased
 
 from app.auth.models import User
 from app.customers.models import Customer, FollowUp
-from app.customers.phones import display_number, find_customers_by_phone, phone_location, try_normalize
+from app.customers.phones import phone_location, shown_phone, try_normalize
 from app.errors import ValidationError
 from app.extensions import db
 from app.masking import mask_number
@@ -47,39 +47,12 @@ def read_token(token: str, user) -> dict:
     return data
 
 
-_POP_FIELDS: dict = {"at": 0.0, "fields": []}
-POP_FIELDS_TTL = 15.0
-
-
-def forget_pop_fields(*_args) -> None:
-    """A field changed in this process: read the configuration again at the next ring."""
-    _POP_FIELDS["at"] = 0.0
-
-
-def _watch_field_changes() -> None:
-    from sqlalchemy import event
-
-    from app.fields.models import CustomField
-
-    for name in ("after_insert", "after_update", "after_delete"):
-        if not event.contains(CustomField, name, forget_pop_fields):
-            event.listen(CustomField, name, forget_pop_fields)
-
-
-_watch_field_changes()
-
-
 def pop_fields() -> list[tuple[str, str, str]]:
-    """(key, label, type) of the custom fields the field configuration shows in the pop.
+    """(key, label, type) of the custom fields the field configuration shows in the pop, from the
+    agent directory's snapshot: a burst of calls must not query the field configuration per ring."""
+    from app.telephony.directory import get_directory
 
-    Read at most every few seconds: a burst of calls must not query the field configuration per ring."""
-    from app.fields.services import custom_fields
-
-    now = time.monotonic()
-    if now - _POP_FIELDS["at"] > POP_FIELDS_TTL:
-        _POP_FIELDS["fields"] = [(f.key, f.label, f.field_type) for f in custom_fields("customer", where="pop")]
-        _POP_FIELDS["at"] = now
-    return _POP_FIELDS["fields"]
+    return get_directory().current().pop_fields
 
 
 def _calls_of(customer_id: int) -> list[dict]:
@@ -115,25 +88,32 @@ def _followups_of(customer_id: int) -> list[dict]:
 
 
 def customer_card(customer, user, details: bool) -> dict:
-    from app.fields.services import display_value
-
-    extra = customer.extra or {}
-    card = {
-        "id": customer.id,
-        "name": customer.name,
-        "company": customer.company,
-        "link": f"/customers/{customer.id}",
-        "numbers": [display_number(phone, user) for phone in customer.phones],
-        "owner": customer.owner.display_name if customer.owner_id and customer.owner else "",
-        "fields": [
-            {"label": label, "value": display_value(field_type, extra.get(key))}
-            for key, label, field_type in pop_fields()
-            if extra.get(key) not in (None, "", [])
-        ],
-    }
+    """The card of a customer object (quick-add); `details` adds the recent history."""
+    phones = [(phone.number, phone.extension) for phone in customer.phones]
+    owner = customer.owner.display_name if customer.owner_id and customer.owner else ""
+    card = _card(customer.id, customer.name, customer.company, customer.extra, owner, phones, user, pop_fields())
     if details:
         card.update(customer_history(customer.id))
     return card
+
+
+def _card(customer_id, name, company, extra, owner, phones, user, fields) -> dict:
+    from app.fields.services import display_value
+
+    extra = extra or {}
+    return {
+        "id": customer_id,
+        "name": name,
+        "company": company,
+        "link": f"/customers/{customer_id}",
+        "numbers": [shown_phone(number, extension, user) for number, extension in phones],
+        "owner": owner or "",
+        "fields": [
+            {"label": label, "value": display_value(field_type, extra.get(key))}
+            for key, label, field_type in fields
+            if extra.get(key) not in (None, "", [])
+        ],
+    }
 
 
 def customer_history(customer_id: int) -> dict:
@@ -142,42 +122,125 @@ def customer_history(customer_id: int) -> dict:
     return {"followups": _followups_of(customer_id), "calls": _calls_of(customer_id)}
 
 
-def build_pop(user_id: int, pop: dict) -> dict | None:
-    """The payload for the agent's tabs; `pop` comes from the live model (number, direction, uuids)."""
-    user = db.session.scalar(select(User).options(joinedload(User.role)).where(User.id == user_id))
-    if user is None or not user.enabled:
-        return None
+def build_pop(agent, pop: dict, snapshot, connection=None) -> dict:
+    """The payload for the agent's tabs. `agent` and `snapshot` come from the agent directory, `pop`
+    from the live model (number, direction, uuids): the only query is the customer lookup, on
+    `connection` (the pop worker's own) or the session."""
     number = pop.get("number") or ""
-    shown = mask_number(number) if user.hides_numbers else number
     payload = {
         "uuid": pop.get("uuid", ""),
         "call_uuid": pop.get("call_uuid", ""),
         "direction": pop.get("direction", "inbound"),
-        "number": shown,
+        "number": mask_number(number) if agent.hides_numbers else number,
         "location": "",
         "internal": None,
         "customers": [],
         "known": False,
-        "token": pop_token(user.id, number, pop.get("call_uuid", "")),
-        "can_add_customer": user.has_permission("customer.add"),
-        "can_add_followup": user.has_permission("followup.add"),
+        "token": pop_token(agent.id, number, pop.get("call_uuid", "")),
+        "can_add_customer": agent.has_permission("customer.add"),
+        "can_add_followup": agent.has_permission("followup.add"),
         "at": format_local(utcnow(), "%H:%M:%S"),
     }
     colleague_id = pop.get("internal_user_id")
     if colleague_id:
-        colleague = db.session.get(User, colleague_id)
+        colleague = snapshot.agents.get(colleague_id)
         payload["internal"] = {"name": colleague.display_name if colleague else "", "extension": number}
         return payload
     normalized = try_normalize(number)
-    if normalized is not None:
-        payload["location"] = phone_location(normalized.normalized)
-    if user.has_permission("customer.view"):
-        found = find_customers_by_phone(
-            number, user, limit=MAX_CARDS, options=(selectinload(Customer.phones), joinedload(Customer.owner))
-        )
-        payload["customers"] = [customer_card(c, user, details=False) for c in found]
-        payload["known"] = bool(found)
+    if normalized is None:
+        return payload
+    payload["location"] = phone_location(normalized.normalized)
+    if agent.has_permission("customer.view"):
+        payload["customers"] = _cards_for_number(agent, normalized.normalized, snapshot, connection or db.session)
+        payload["known"] = bool(payload["customers"])
     return payload
+
+
+def card_query_of(agent, snapshot):
+    """The agent's customer query, built once per agent and snapshot: a statement reused keeps its
+    SQL cache key, which is a good part of what building and running it costs."""
+    query = snapshot.card_queries.get(agent.id)
+    if query is None:
+        query = _card_query(agent)
+        query._generate_cache_key()  # memoized on the statement: paid here, not at the ring
+        snapshot.card_queries[agent.id] = query
+    return query
+
+
+def _cards_for_number(agent, normalized: str, snapshot, connection) -> list[dict]:
+    """The cards of the customers having this number that the agent may see, latest contact first,
+    with all their numbers, in one query."""
+    query = card_query_of(agent, snapshot)
+    cards: dict[int, tuple] = {}
+    for customer_id, name, company, extra, owner, number, extension in connection.execute(
+        query, {"normalized": normalized}
+    ):
+        found = cards.get(customer_id)
+        if found is None:
+            found = cards[customer_id] = (name, company, extra, owner, [])
+        found[4].append((number, extension))
+    return [
+        _card(customer_id, name, company, extra, owner, phones, agent, snapshot.pop_fields)
+        for customer_id, (name, company, extra, owner, phones) in cards.items()
+    ]
+
+
+def warm_up(connection) -> None:
+    """Run a pop's customer query once on a new connection (for a number no one has): its SQL is
+    compiled and the database has read the tables' definitions before the first ring, not during it."""
+    from app.telephony.directory import Agent
+
+    everyone = Agent(
+        id=0,
+        display_name="",
+        extension="",
+        is_superuser=True,
+        department_id=None,
+        permissions=frozenset(),
+        role_scope="all",
+        role_hides_numbers=False,
+        categories=(),
+    )
+    connection.execute(_card_query(everyone), {"normalized": ""}).all()
+    connection.rollback()
+
+
+@lru_cache(maxsize=1)
+def _owner_alias():
+    """Made once: an alias is costly to build (it copies the user table's columns)."""
+    return aliased(User, name="owner")
+
+
+def _card_query(agent):
+    from sqlalchemy import bindparam
+
+    from app.customers.access import customer_scope
+    from app.customers.models import CustomerPhone
+
+    owner = _owner_alias()
+    having_number = select(CustomerPhone.customer_id).where(CustomerPhone.normalized == bindparam("normalized"))
+    newest_first = (Customer.last_contact_at.desc(), Customer.id.desc())
+    chosen = (
+        select(Customer.id)
+        .where(Customer.id.in_(having_number), *customer_scope(agent))
+        .order_by(*newest_first)
+        .limit(MAX_CARDS)
+    )
+    return (
+        select(
+            Customer.id,
+            Customer.name,
+            Customer.company,
+            Customer.extra,
+            owner.display_name,
+            CustomerPhone.number,
+            CustomerPhone.extension,
+        )
+        .join(CustomerPhone, CustomerPhone.customer_id == Customer.id)
+        .outerjoin(owner, owner.id == Customer.owner_id)
+        .where(Customer.id.in_(chosen))
+        .order_by(*newest_first, CustomerPhone.position, CustomerPhone.id)
+    )
 
 
 def emit_pop(user_id: int, payload: dict) -> None:

@@ -14,6 +14,8 @@ patched web process). A command from another OS thread is handed over to that hu
 import logging
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import UTC, datetime
+from time import time
 
 import click
 import gevent
@@ -39,7 +41,7 @@ class NodeLink:
         self.name = f"{self.host}:{self.port}"
         self.esl: EventSocket | None = None
         self.connected_since = None
-        self.last_event_at = None
+        self.last_event_time = 0.0  # time.time() of the last event: a clock read is all an event pays
         self.reconnects = 0
         self.last_error = ""
         self.events = 0
@@ -52,8 +54,9 @@ class NodeLink:
 
 
 class Subscriber:
-    def __init__(self, handler):
+    def __init__(self, handler, settle=None):
         self.handler = handler
+        self.settle = settle
         self.queue = JoinableQueue()
         self.worker = None
 
@@ -133,9 +136,11 @@ class Switchboard:
                 log.exception("switchboard: on_connect handler %s failed for %s", _name(handler), node)
 
     # -- events -------------------------------------------------------------------------------------
-    def subscribe(self, handler) -> None:
-        """handler(node, event) runs in its own worker greenlet, in an app context, in event order."""
-        subscriber = Subscriber(handler)
+    def subscribe(self, handler, settle=None) -> None:
+        """handler(node, event) runs in its own worker greenlet, in an app context, in event order.
+        `settle(timeout)`, when given, waits until the work the handler handed on is done too (the
+        live model's database writes and emits), for `flush`."""
+        subscriber = Subscriber(handler, settle)
         self.subscribers.append(subscriber)
         if self.running:
             self._start_worker(subscriber)
@@ -147,7 +152,7 @@ class Switchboard:
     def _queue_for(self, link: NodeLink):
         def on_event(event: dict) -> None:
             link.events += 1
-            link.last_event_at = utcnow()
+            link.last_event_time = time()
             item = (link.name, event)
             for subscriber in self.subscribers:
                 subscriber.queue.put(item)
@@ -173,13 +178,17 @@ class Switchboard:
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until every event each node sent before now has been handled by every subscriber
-        (a round trip on each connection, then the subscriber queues drain). For tests and tools."""
+        (a round trip on each connection, then the subscriber queues drain, then what they handed
+        on settles). For tests and tools."""
         for link in self.links.values():
             if link.connected:
                 self.api("uptime", node=link.name, timeout=timeout)
         for subscriber in self.subscribers:
             if not subscriber.queue.join(timeout):
                 raise SwitchTimeout(f"subscriber {_name(subscriber.handler)} still busy after {timeout}s")
+        for subscriber in self.subscribers:
+            if subscriber.settle is not None and not subscriber.settle(timeout):
+                raise SwitchTimeout(f"subscriber {_name(subscriber.handler)} still writing after {timeout}s")
 
     # -- commands -----------------------------------------------------------------------------------
     def api(self, command: str, node: str | None = None, timeout: float | None = None) -> str:
@@ -230,7 +239,7 @@ class Switchboard:
                 "node": link.name,
                 "connected": link.connected,
                 "connected_since": link.connected_since if link.connected else None,
-                "last_event_at": link.last_event_at,
+                "last_event_at": _utc(link.last_event_time) if link.last_event_time else None,
                 "reconnects": link.reconnects,
                 "last_error": link.last_error,
                 "events": link.events,
@@ -238,6 +247,10 @@ class Switchboard:
             }
             for link in self.links.values()
         ]
+
+
+def _utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC).replace(tzinfo=None)
 
 
 def _name(handler) -> str:

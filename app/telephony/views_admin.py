@@ -10,11 +10,13 @@ from sqlalchemy import select
 from app.auth.models import Department, User
 from app.errors import ValidationError
 from app.extensions import db
-from app.grid import export
+from app.grid.routes import add_grid_routes
+from app.grid.services import grid_config
 from app.permissions import require_permission
 from app.telephony import admin_services as services
 from app.telephony import blacklist_io, bp
 from app.telephony import models_config as m
+from app.telephony.blacklist_grid import BLACKLIST_GRID
 
 ADMIN, BLACKLIST = "telephony.admin", "blacklist.manage"
 
@@ -171,14 +173,9 @@ def agent_phone_rotate(user_id):
 
 
 def _blacklist_page(status=200, errors=None, problems=None):
-    q = request.args.get("q", "").strip()
-    stmt = select(m.BlacklistEntry).order_by(m.BlacklistEntry.id.desc()).limit(500)
-    if q:
-        stmt = stmt.where(m.BlacklistEntry.number.contains(q, autoescape=True))
-    entries = list(db.session.scalars(stmt))
     no_record = list(db.session.scalars(select(m.NoRecordNumber).order_by(m.NoRecordNumber.number)))
     page = render_template(
-        "telephony/admin_blacklist.html", m=m, entries=entries, no_record=no_record, q=q,
+        "telephony/admin_blacklist.html", m=m, grid=grid_config(BLACKLIST_GRID, current_user), no_record=no_record,
         errors=errors or {}, problems=problems or [], values=request.form,
     )  # fmt: skip
     return page, status
@@ -188,6 +185,17 @@ def _blacklist_page(status=200, errors=None, problems=None):
 @require_permission(BLACKLIST)
 def blacklist():
     return _blacklist_page()
+
+
+# The rows (paged, sorted, filtered) and the export of the current query; the page above holds the grid.
+add_grid_routes(
+    bp,
+    "/blacklist",
+    BLACKLIST_GRID,
+    permission=BLACKLIST,
+    endpoints=("blacklist", "blacklist_data", "blacklist_export"),
+    export_name=_l("黑名单"),
+)
 
 
 def _blacklist_saved(action, message):
@@ -214,6 +222,21 @@ def blacklist_delete(item_id):
     return _blacklist_saved(lambda: db.session.delete(entry), _("已移出黑名单。"))
 
 
+@bp.route("/blacklist/delete", methods=["POST"])
+@require_permission(BLACKLIST)
+def blacklist_delete_selected():
+    """The rows ticked in the grid; their ids arrive comma-separated in `ids`."""
+    ids = [item for item in request.form.get("ids", "").split(",") if item.strip()]
+    try:
+        count = services.delete_blacklist_entries(ids)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _blacklist_page(400, exc.errors)
+    db.session.commit()
+    flash(_("已把 %(n)d 个号码移出黑名单。", n=count), "success")
+    return redirect(url_for("telephony.blacklist"))
+
+
 @bp.route("/blacklist/import", methods=["POST"])
 @require_permission(BLACKLIST)
 def blacklist_import():
@@ -228,15 +251,6 @@ def blacklist_import():
     db.session.commit()
     flash(_("已导入 %(n)d 行。", n=done), "success")
     return _blacklist_page(200 if not problems else 400, problems=problems)
-
-
-@bp.route("/blacklist/export")
-@require_permission(BLACKLIST)
-def blacklist_export():
-    name = _("黑名单")
-    if request.args.get("format") == "csv":
-        return export.csv_response(blacklist_io.EXPORT_COLUMNS, blacklist_io.export_rows(), f"{name}.csv")
-    return export.xlsx_response(blacklist_io.EXPORT_COLUMNS, blacklist_io.export_rows(), f"{name}.xlsx")
 
 
 @bp.route("/blacklist/no-record", methods=["POST"])

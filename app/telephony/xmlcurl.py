@@ -3,16 +3,27 @@ dialplan of each call, and sofia.conf (the trunks as gateways).
 
 FreeSWITCH has no session: the request must come from SWITCH_ALLOWED_IPS and carry XMLCURL_USER /
 XMLCURL_PASSWORD as HTTP basic auth. Anything we do not serve gets the standard "not found" document,
-so FreeSWITCH falls back to its own files."""
+so FreeSWITCH falls back to its own files (switch_xml.c: switch_xml_locate skips a binding whose answer
+holds <section name="result"><result status="not found"/></section> and goes on to the next one, then to
+the static configuration).
+
+How FreeSWITCH reads an answer (checked in its source): mod_xml_curl.c: xml_url_fetch stores the body in
+a temporary file and parses it with switch_xml_parse_file, the same function that reads the files on disk.
+switch_xml.c: switch_xml_parse_file runs preprocess() over it line by line first: expand_vars() replaces
+`$${name}` by the global variable (vars.xml), <X-PRE-PROCESS .../> lines are executed, and a line holding
+`<?`, `<include>` or `</include>` is dropped. So the `$${...}` in sofia.conf.xml are expanded as in a
+file, and every value we put into an answer is rendered inert for that pass (see fsconfig.inert_for_preprocessor).
+"""
 
 import logging
 
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, request
 from sqlalchemy import select
 
 from app.extensions import csrf, db
 from app.permissions import public
 from app.telephony import dialplan, routing, switch_bp
+from app.telephony.fsconfig import inert_for_preprocessor
 from app.telephony.models_config import AgentGroupMember, Trunk
 from app.telephony.switch_auth import switch_refusal
 
@@ -20,8 +31,18 @@ log = logging.getLogger(__name__)
 XML_TYPE = "text/xml"
 
 
+def _xml_environment():
+    """The app's template environment, with every {{ value }} made inert for the preprocessor."""
+    env = current_app.extensions.get("zuoxi_switch_xml_env")
+    if env is None:
+        env = current_app.jinja_env.overlay(finalize=inert_for_preprocessor)
+        current_app.extensions["zuoxi_switch_xml_env"] = env
+    return env
+
+
 def xml_response(template: str, status: int = 200, **context) -> Response:
-    return Response(render_template(f"telephony/xml/{template}", **context), status=status, mimetype=XML_TYPE)
+    body = _xml_environment().get_template(f"telephony/xml/{template}").render(**context)
+    return Response(body, status=status, mimetype=XML_TYPE)
 
 
 def not_found() -> Response:

@@ -11,7 +11,7 @@ bp = Blueprint("tickets", __name__, url_prefix="/tickets", template_folder="temp
 _group = _l("工单")
 register_menu_permissions("ticket", _group)  # ticket.view / ticket.query_all / ticket.delete
 register_permission("ticket.add", _group, _l("新建"))
-register_permission("ticket.edit", _group, _l("处理他人工单"))
+register_permission("ticket.edit", _group, _l("修改工单、处理他人工单"))
 register_permission("ticket.admin", _group, _l("工单类型设置"))
 
 register_menu("customer", _l("我的工单"), "tickets.mine", "ticket.view", order=30)

@@ -49,6 +49,12 @@ def ticket_form_data(form, ticket_type) -> dict:
     }
 
 
+def edit_form_data(form, ticket_type) -> dict:
+    """What the edit form may change: the type, number, call and assignment stay as they are."""
+    data = ticket_form_data(form, ticket_type)
+    return {key: data[key] for key in ("title", "content", "priority", "customer_id", "due_at", "extra")}
+
+
 def type_form_data(form) -> dict:
     return {
         "name": form.get("name", ""),

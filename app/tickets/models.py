@@ -13,9 +13,10 @@ STATES = ("open", "handling", "closed")
 STATE_LABELS = {"open": _l("待处理"), "handling": _l("处理中"), "closed": _l("已关闭")}
 PRIORITIES = ("low", "normal", "high", "urgent")
 PRIORITY_LABELS = {"low": _l("低"), "normal": _l("普通"), "high": _l("高"), "urgent": _l("紧急")}
-ACTIONS = ("created", "assigned", "step", "comment", "callback", "review", "closed", "reopened")
+ACTIONS = ("created", "edited", "assigned", "step", "comment", "callback", "review", "closed", "reopened")
 ACTION_LABELS = {
     "created": _l("创建"),
+    "edited": _l("修改"),
     "assigned": _l("指派"),
     "step": _l("流转"),
     "comment": _l("处理意见"),

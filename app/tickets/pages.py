@@ -1,15 +1,19 @@
 """What the ticket pages show: choices for the forms and the detail page's facts."""
 
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from app.auth.models import Department, Role
+from app.customers.picker import picked_customer
 from app.extensions import db
 from app.fields.models import FIELD_TYPE_LABELS, FIELD_TYPES
 from app.fields.values import display_value
 from app.grid.columns import user_choices
+from app.masking import mask_number
 from app.tickets import services
 from app.tickets.models import ACTION_LABELS, PRIORITY_LABELS, STATE_LABELS, TicketType
 from app.tickets.types import ticket_types
+from app.timeutil import format_local
 
 
 def department_choices():
@@ -34,10 +38,41 @@ def form_context(user, type_id=None, customer_id=None, call_id=None) -> dict:
         "ticket_type": chosen,
         "customer": customer,
         "call": call,
+        "call_number": (mask_number(call.far_number) if user.hides_numbers else call.far_number) if call else "",
         "users": user_choices(),
         "departments": department_choices(),
         "priorities": PRIORITY_LABELS,
     }
+
+
+def edit_values(ticket) -> MultiDict:
+    """The edit form's first values, named as the form posts them (field_<key> for the type's fields)."""
+    values = MultiDict(
+        {
+            "title": ticket.title,
+            "content": ticket.content,
+            "priority": ticket.priority,
+            "due_at": format_local(ticket.due_at, "%Y-%m-%dT%H:%M"),
+            "customer_id": ticket.customer_id or "",
+        }
+    )
+    extra = ticket.extra or {}
+    for field in ticket.ticket_type.live_fields:
+        value = extra.get(field.key)
+        name = f"field_{field.key}"
+        if field.field_type == "multichoice":
+            values.setlist(name, list(value or []))
+        elif field.field_type == "bool" and value is not None:
+            values[name] = "是" if value else "否"
+        elif value is not None:
+            values[name] = str(value)
+    return values
+
+
+def edit_context(ticket, user, customer_id) -> dict:
+    """The edit page's choices; the customer shown is the one posted back, else the ticket's."""
+    customer = picked_customer(customer_id, user, kept=ticket.customer)
+    return {"ticket": ticket, "customer": customer, "priorities": PRIORITY_LABELS}
 
 
 def detail_context(ticket, user) -> dict:
@@ -55,6 +90,7 @@ def detail_context(ticket, user) -> dict:
         "users": user_choices() if may_act else [],
         "departments": department_choices() if may_act else [],
         "is_overdue": services.is_overdue(ticket),
+        "may_edit": services.can_edit(ticket, user),
     }
 
 

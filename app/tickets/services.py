@@ -10,13 +10,15 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from app.auth.models import Department, User
+from app.customers.models import Customer
 from app.errors import ValidationError
 from app.extensions import db
+from app.fields.values import display_value
 from app.permissions import scope_condition
-from app.tickets.models import PRIORITIES, Ticket, TicketEvent, TicketStep, TicketType
+from app.tickets.models import PRIORITIES, PRIORITY_LABELS, Ticket, TicketEvent, TicketStep, TicketType
 from app.tickets.numbering import next_number
 from app.tickets.types import clean_extra
-from app.timeutil import utcnow
+from app.timeutil import format_local, utcnow
 
 NOTE_MAX = 10000
 ACTS = ("comment", "callback", "review", "assign", "advance", "close", "reopen")
@@ -87,6 +89,18 @@ def can_act(ticket: Ticket, user) -> bool:
     return user.has_permission("ticket.query_all") and user.has_permission("ticket.edit")
 
 
+def can_edit(ticket: Ticket, user) -> bool:
+    """Changing what was reported needs ticket.edit on a ticket one raised, holds or handles (query_all for
+    anyone else's); a closed ticket is read-only until reopened. Superusers may always."""
+    if ticket.is_closed or not can_view(ticket, user):
+        return False
+    if user.is_superuser:
+        return True
+    if not user.has_permission("ticket.edit"):
+        return False
+    return ticket.created_by_id == user.id or is_responsible(ticket, user) or user.has_permission("ticket.query_all")
+
+
 def is_overdue(ticket: Ticket) -> bool:
     return not ticket.is_closed and ticket.due_at is not None and ticket.due_at < utcnow()
 
@@ -101,7 +115,6 @@ def visible_ticket(ticket_id: int, user) -> Ticket | None:
 
 def visible_customer(customer_id, user):
     from app.customers.access import can_view as can_view_customer
-    from app.customers.models import Customer
 
     customer = db.session.get(Customer, customer_id)
     return customer if customer is not None and can_view_customer(customer, user) else None
@@ -158,33 +171,50 @@ def _record(ticket: Ticket, user, action: str, note: str = "") -> TicketEvent:
     return event
 
 
+def _clean_report(data: dict, ticket_type: TicketType | None, user, errors: dict, kept_customer_id=None) -> dict:
+    """Title, content, priority, customer and the type's fields as creating and editing both check them;
+    problems go into `errors` by field label. A customer already on the ticket stays acceptable."""
+    cleaned = {
+        "title": _text(data, "title", _("标题"), 200, errors, required=True),
+        "content": _text(data, "content", _("内容"), NOTE_MAX, errors),
+        "priority": data.get("priority") or "normal",
+        "customer": None,
+        "extra": {},
+    }
+    if cleaned["priority"] not in PRIORITIES:
+        errors[_("优先级")] = _("请选择优先级")
+    customer_id = data.get("customer_id")
+    if customer_id:
+        if kept_customer_id is not None and customer_id == kept_customer_id:
+            cleaned["customer"] = db.session.get(Customer, customer_id)
+        else:
+            cleaned["customer"] = visible_customer(customer_id, user)
+            if cleaned["customer"] is None:
+                errors[_("客户")] = _("没有这个客户,或无权查看")
+    if ticket_type is not None:
+        try:
+            cleaned["extra"] = clean_extra(ticket_type, data.get("extra") or {})
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    return cleaned
+
+
 def create_ticket(data: dict, user) -> Ticket:
     """data: type_id, title, content, priority, customer_id, call_id, assignee_id, department_id, due_at, extra."""
     errors: dict = {}
     ticket_type = db.session.get(TicketType, data.get("type_id") or 0)
     if ticket_type is None or not ticket_type.enabled:
         errors[_("工单类型")] = _("请选择工单类型")
-    title = _text(data, "title", _("标题"), 200, errors, required=True)
-    content = _text(data, "content", _("内容"), NOTE_MAX, errors)
-    priority = data.get("priority") or "normal"
-    if priority not in PRIORITIES:
-        errors[_("优先级")] = _("请选择优先级")
-    customer = call = None
-    if data.get("customer_id"):
-        customer = visible_customer(data["customer_id"], user)
-        if customer is None:
-            errors[_("客户")] = _("没有这个客户,或无权查看")
+    report = _clean_report(data, ticket_type, user, errors)
+    title, content, priority, customer, extra = (
+        report[key] for key in ("title", "content", "priority", "customer", "extra")
+    )
+    call = None
     if data.get("call_id"):
         call = visible_call(data["call_id"], user)
         if call is None:
             errors[_("通话记录")] = _("没有这条通话记录,或无权查看")
     assignee_id, department_id = _check_assignment(data, errors)
-    extra = {}
-    if ticket_type is not None:
-        try:
-            extra = clean_extra(ticket_type, data.get("extra") or {})
-        except ValidationError as exc:
-            errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
 
@@ -296,6 +326,76 @@ def act(ticket: Ticket, user, action: str, note: str = "", assignee_id=None, dep
         return ticket.events[-1]
     if ticket.state == "open":
         ticket.state = "handling"
+    db.session.flush()
+    return event
+
+
+# -- editing what was reported --------------------------------------------------------------------
+
+CHANGE_SHOWN = 80  # characters of an old or new value the history line shows
+
+
+def _brief(value) -> str:
+    text = " ".join(str(value or "").split())
+    return text if len(text) <= CHANGE_SHOWN else text[: CHANGE_SHOWN - 1] + "…"
+
+
+def _shown_values(ticket: Ticket) -> dict:
+    """{label: text} of everything the edit form changes, as the history line shows it."""
+    extra = ticket.extra or {}
+    customer = db.session.get(Customer, ticket.customer_id) if ticket.customer_id else None
+    shown = {
+        _("标题"): ticket.title,
+        _("优先级"): str(PRIORITY_LABELS.get(ticket.priority, ticket.priority)),
+        _("处理时限"): format_local(ticket.due_at),
+        _("客户"): customer.name if customer else "",
+    }
+    for field in ticket.ticket_type.live_fields:
+        shown[field.label] = display_value(field.field_type, extra.get(field.key))
+    shown[_("内容")] = ticket.content
+    return shown
+
+
+def edit_ticket(ticket: Ticket, data: dict, user) -> TicketEvent | None:
+    """Change title, content, priority, due time, customer and the type's fields, checked as when raising
+    the ticket; the history line names each changed field with its old and new value. None: nothing changed.
+
+    data: title, content, priority, customer_id, due_at, extra (by field key)."""
+    if not can_view(ticket, user):
+        raise NotAllowed()
+    if ticket.is_closed:
+        raise ValidationError({_("工单"): _("工单已关闭,请先重新打开")})
+    if not can_edit(ticket, user):
+        raise NotAllowed()
+    errors: dict = {}
+    report = _clean_report(data, ticket.ticket_type, user, errors, kept_customer_id=ticket.customer_id)
+    if errors:
+        raise ValidationError(errors)
+    # Values of retired fields are not on the form; they stay in the ticket as they were.
+    live = {field.key for field in ticket.ticket_type.live_fields}
+    extra = {key: value for key, value in (ticket.extra or {}).items() if key not in live}
+    extra.update(report["extra"])
+
+    before = _shown_values(ticket)
+    ticket.title, ticket.content, ticket.priority = report["title"], report["content"], report["priority"]
+    ticket.customer_id = report["customer"].id if report["customer"] else None
+    ticket.due_at = data.get("due_at")
+    if extra != (ticket.extra or {}):
+        ticket.extra = extra
+    after = _shown_values(ticket)
+    changes = [
+        _(
+            "%(field)s:%(old)s → %(new)s",
+            field=label,
+            old=_brief(before[label]) or _("(空)"),
+            new=_brief(value) or _("(空)"),
+        )
+        for label, value in after.items()
+        if value != before[label]
+    ]
+    if not changes:
+        return None
+    event = _record(ticket, user, "edited", "\n".join(changes))
     db.session.flush()
     return event
 

@@ -70,6 +70,34 @@ def detail(ticket_id):
     return render_template("tickets/detail.html", ticket=ticket, **pages.detail_context(ticket, current_user))
 
 
+def _edit_page(ticket, values, errors=None, status=200):
+    context = pages.edit_context(ticket, current_user, forms.int_or_none(values.get("customer_id")))
+    return render_template("tickets/edit.html", values=values, errors=errors or {}, **context), status
+
+
+@bp.route("/<int:ticket_id>/edit", methods=["GET", "POST"])
+@require_permission("ticket.edit")
+def edit(ticket_id):
+    ticket = _ticket_or_404(ticket_id)
+    if ticket.is_closed:
+        flash(_("工单已关闭,请先重新打开"), "danger")
+        return redirect(url_for("tickets.detail", ticket_id=ticket_id))
+    if not services.can_edit(ticket, current_user):
+        abort(403)
+    if request.method == "GET":
+        return _edit_page(ticket, pages.edit_values(ticket))
+    try:
+        event = services.edit_ticket(ticket, forms.edit_form_data(request.form, ticket.ticket_type), current_user)
+    except services.NotAllowed:
+        abort(403)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _edit_page(ticket, request.form, exc.errors, 400)
+    db.session.commit()
+    flash(_("已保存。") if event else _("没有修改。"), "success" if event else "info")
+    return redirect(url_for("tickets.detail", ticket_id=ticket_id))
+
+
 @bp.route("/<int:ticket_id>/act", methods=["POST"])
 @require_permission("ticket.view")
 def act(ticket_id):

@@ -140,7 +140,7 @@ def whole_path(stream: bytes, count: int) -> tuple[float, str]:
     started = time.perf_counter()
     fake.send_raw(stream)
     assert done.wait(600), f"whole path saw {seen[0]} of {count}"
-    board.flush(timeout=600)  # the live model's queue is drained too
+    board.flush(timeout=600)  # the live model's database writes and emits are done too
     elapsed = time.perf_counter() - started
     board.stop()
     fake.stop()

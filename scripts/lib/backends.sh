@@ -11,6 +11,7 @@ ensure_browser() {
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q "install ok installed" || missing+=(fonts-noto-cjk)
   command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)  # the order PDF tests read the text back
+  [ -d /usr/share/poppler/cMap/Adobe-GB1 ] || missing+=(poppler-data)  # ... whose Chinese needs the CID maps
   [ ${#missing[@]} -eq 0 ] && return 0
   if is_root; then
     say "installing ${missing[*]} from Debian"

@@ -46,7 +46,7 @@ setup_python() {
     "$python" -m venv "$VENV" 2>/dev/null || { apt_install python3-venv && "$python" -m venv "$VENV"; }
   fi
   local files=("$ROOT/requirements.txt")
-  [ "${1:-}" = test ] && files+=("$ROOT/requirements-test.txt")
+  [ "${1:-}" = test ] && files+=("$ROOT/tests/requirements.txt")
   if ! stamp_ok "pip-${1:-run}" "${files[@]}"; then
     say "installing Python packages"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null

@@ -21,7 +21,12 @@ def create_role_in_ui(page, base_url: str, name: str):
     page.check("input[name=permissions][value='customer.view']")
     page.click("form.role-form button[type=submit]")
     expect(page.locator(".flash-success")).to_contain_text(f"已保存角色 {name}")
-    expect(page.locator("table.data")).to_contain_text(name)
+    grid = page.locator("#grid-roles")
+    grid.locator(".zgrid-search").fill(name)
+    grid.locator(".zgrid-search").press("Enter")
+    row = grid.locator(".tabulator-row", has_text=name)
+    expect(row).to_contain_text("本人")
+    expect(row.locator("a.zgrid-row-link")).to_have_attribute("href", re.compile(r"/system/roles/\d+/edit$"))
 
 
 def create_user_in_ui(page, base_url: str, username: str, display_name: str, role_name: str) -> str:

@@ -63,6 +63,22 @@ def test_agent_status_follows_in_a_second_tab(live_data, login_page, context, li
     expect(second.locator("#agent-status-select")).to_have_value("busy")
 
 
+def test_signing_out_sends_every_open_tab_to_the_login_page(live_data, login_page, context, live_server):
+    live_data.create_user("leaving_agent", display_name="赵离开")
+    page = login_page("leaving_agent")
+    connected(page)
+    second = context.new_page()
+    second.goto(live_server.url + "/memos/")
+    connected(second)
+
+    page.click(".user-menu > .chapter-link")
+    page.click(".user-menu button:has-text('退出登录')")
+
+    expect(page.locator("input[name=password]")).to_be_visible()
+    expect(second.locator("input[name=password]")).to_be_visible()
+    assert second.url.endswith("/login?next=%2Fmemos%2F"), second.url
+
+
 def test_switching_to_english(live_data, login_page):
     live_data.create_user("lang_agent")
     page = login_page("lang_agent")

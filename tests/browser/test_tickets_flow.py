@@ -57,7 +57,7 @@ def test_ticket_moves_through_steps_to_the_assignees_list(live_server, live_data
     page.wait_for_load_state()  # tickets.js, which reloads the form when the type changes, has run
     page.select_option("#ticket-type", label=type_name)  # reloads the form with this type's fields
     expect(page.get_by_label("产品型号")).to_be_visible()
-    expect(page.locator(".ticket-form .linked")).to_contain_text(f"赵客户{tag}")
+    expect(page.locator("#ticket-customer")).to_have_value(f"赵客户{tag}")
     page.fill("input[name=title]", "冰箱不制冷")
     page.click("#ticket-form button[type=submit]")
     expect(page.locator(".flash-danger")).to_contain_text("产品型号")  # required field left empty: nothing saved
@@ -69,6 +69,15 @@ def test_ticket_moves_through_steps_to_the_assignees_list(live_server, live_data
     assert re.fullmatch(r"BT\d{8}\d{4}", number), number
     expect(page.locator("#ticket-step")).to_have_text("受理")
     expect(page.locator("#ticket-facts")).to_contain_text("BCD-520")
+
+    page.click("#ticket-edit")
+    page.fill("#ticket-edit-form input[name=title]", "冰箱不制冷<漏水>")
+    page.get_by_label("产品型号").fill("BCD-521")
+    page.click("#ticket-edit-form button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("冰箱不制冷<漏水>")
+    edited = page.locator("#ticket-history tr[data-action='edited']")
+    expect(edited).to_contain_text("标题:冰箱不制冷 → 冰箱不制冷<漏水>")
+    expect(edited).to_contain_text("产品型号:BCD-520 → BCD-521")
 
     page.fill("#act-form textarea[name=note]", "已核实,转处理")
     page.click("#act-form button:has-text('提交到“处理”')")
@@ -84,7 +93,7 @@ def test_ticket_moves_through_steps_to_the_assignees_list(live_server, live_data
         handler_page.set_default_timeout(10_000)
         login(handler_page, base, f"tkhandler_{tag}", "Live-passw0rd")
         handler_page.goto(base + "/tickets/mine")
-        row = handler_page.locator("#grid-my_tickets .tabulator-row", has_text="冰箱不制冷")
+        row = handler_page.locator("#grid-my_tickets .tabulator-row", has_text="冰箱不制冷<漏水>")
         expect(row).to_have_count(1)
         expect(row).to_contain_text(number)
         expect(row).to_contain_text("处理")

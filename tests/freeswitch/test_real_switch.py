@@ -1,25 +1,11 @@
 """The switchboard against a real FreeSWITCH: run with FS_ESL_URL=esl://ClueCon@127.0.0.1:8021 (skipped otherwise)."""
 
-import os
-
 import pytest
 
 from app.telephony.errors import SwitchError
-from app.telephony.switchboard import Switchboard
+from tests.freeswitch.conftest import NEEDS_SWITCH
 
-FS_ESL_URL = os.environ.get("FS_ESL_URL", "")
-pytestmark = [
-    pytest.mark.freeswitch,
-    pytest.mark.skipif(not FS_ESL_URL, reason="needs a real FreeSWITCH: set FS_ESL_URL=esl://password@host:8021"),
-]
-
-
-@pytest.fixture
-def real_switchboard(app):
-    board = Switchboard(app, [FS_ESL_URL]).start()
-    assert board.wait_connected(10), board.health()
-    yield board
-    board.stop()
+pytestmark = [pytest.mark.freeswitch, NEEDS_SWITCH]
 
 
 def test_connects_and_answers_status(real_switchboard):

@@ -90,3 +90,50 @@ def test_forward_to_mobile_needs_a_mobile_number(client, auth, make_user, make_r
     auth.login(make_user("state9", role=role, extension="1001"))
     response = client.post("/phone/agent/forward", json={"status": "away", "forward": True})
     assert response.status_code == 400 and "手机号" in response.get_json()["error"]
+
+
+def test_a_burst_written_as_one_batch_keeps_every_period(make_user):
+    """Several agents' changes in one batch: each agent's periods follow on, the ones ended within
+    the batch are closed, and the header state is the last one."""
+    from sqlalchemy import select
+
+    from app.telephony.models_agent import AgentStatusLog
+
+    first, second = make_user("burst1", extension="1001"), make_user("burst2", extension="1002")
+    agent_state.set_status(second, "busy")
+    db.session.commit()
+    start = utcnow()
+    changes = agent_state.apply_call_activities(
+        [
+            (first.id, "ringing", "call-a", start),
+            (second.id, "ringing", "call-b", start + timedelta(seconds=1)),
+            (first.id, "talking", "call-a", start + timedelta(seconds=5)),
+            (second.id, "idle", "call-b", start + timedelta(seconds=9)),  # missed: back to busy
+        ]
+    )
+    db.session.commit()
+
+    assert changes == [(first.id, "ringing"), (second.id, "ringing"), (first.id, "talking"), (second.id, "busy")]
+    assert (first.agent_status, second.agent_status) == ("talking", "busy")
+    rows = db.session.scalars(select(AgentStatusLog).order_by(AgentStatusLog.id)).all()
+    assert [(r.user_id, r.from_status, r.status) for r in rows] == [
+        (second.id, "online", "busy"),
+        (first.id, "online", "ringing"),
+        (second.id, "busy", "ringing"),
+        (first.id, "ringing", "talking"),
+        (second.id, "ringing", "busy"),
+    ]
+    assert rows[0].ended_at == start + timedelta(seconds=1)  # the chosen busy ends when the phone rings
+    assert [r.seconds for r in rows[1:]] == [5, 8, None, None]
+    assert [r.call_uuid for r in rows[1:4]] == ["call-a", "call-b", "call-a"]
+    assert db.session.get(AgentPresence, first.id).chosen_status == "online"
+
+
+def test_an_unknown_activity_writes_nothing(make_user):
+    import pytest
+
+    agent = make_user("burst3", extension="1001")
+    with pytest.raises(ValueError):
+        agent_state.apply_call_activities([(agent.id, "ringing", "", utcnow()), (agent.id, "dancing", "", utcnow())])
+    db.session.rollback()
+    assert agent.agent_status == "online"

@@ -157,6 +157,22 @@ def test_call_detail_lists_the_legs(client, auth, agent):
     assert "坐席一" in page and CUSTOMER_NUMBER in page and "NORMAL_CLEARING" in page
 
 
+def test_call_detail_offers_a_ticket_for_this_call_only_to_who_may_raise_one(client, auth, agent, make_user, make_role):
+    call = make_call(agent)
+    auth.login(agent)
+    assert f"/tickets/new?call_id={call.id}" not in client.get(f"/phone/calls/{call.id}").get_data(as_text=True)
+    auth.logout()
+    raiser = make_user(
+        "raiser",
+        role=make_role(
+            permissions=CALL_PERMISSIONS + ["calls.query_all", "ticket.view", "ticket.add"], data_scope="all"
+        ),
+    )
+    auth.login(raiser)
+    page = client.get(f"/phone/calls/{call.id}").get_data(as_text=True)
+    assert f'href="/tickets/new?call_id={call.id}"' in page and "新建工单" in page
+
+
 def test_today_calls_and_redial(agent, make_user):
     make_call(agent, started_at=utcnow() - timedelta(days=3))
     placed = make_call(agent, direction="outbound", caller_number="1001", callee_number="02087654321")

@@ -329,7 +329,7 @@ def test_masked_numbers_for_a_role_that_hides_them(client, auth, make_role, make
     role = make_role(permissions=[], hide_numbers=True)
     auth.login(make_user("gt-zoe", role=role))
     rows = fetch(client, filter=[{"field": "username", "op": "in", "value": ["gt-alice", "gt-dave"]}]).get_json()
-    assert [r["mobile"] for r in rows["data"]] == ["138****5678", "+861******2222"]
+    assert [r["mobile"] for r in rows["data"]] == ["138****5678", "+86 137****2222"]
 
 
 # -- column preferences -------------------------------------------------------------------------
@@ -423,7 +423,7 @@ def test_xlsx_export_keeps_masking_order_and_injection_guard(client, auth, make_
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert rows[0] == ["手机", "姓名", "锁定上限", "创建时间", "启用", "状态"]
     assert [r[1] for r in rows[1:]] == ["Bob 李", "'=cmd|' /C calc'!A0", "Alice 王", "erin 张", "Carol 50%_off"]
-    assert rows[1][0] == "139****1111" and rows[2][0] == "'+861******2222"
+    assert rows[1][0] == "139****1111" and rows[2][0] == "'+86 137****2222"
     assert rows[1][2] == 10 and rows[1][3] == datetime(2024, 1, 5, 10, 0)
 
 

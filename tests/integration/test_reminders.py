@@ -1,12 +1,18 @@
 """Reminders: missed calls become a to-do for the agent who missed them, announced to that agent's tabs."""
 
+import html
+import re
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db, socketio
 from app.reminders.models import Reminder
 from app.reminders.services import create_reminder
+from app.reminders.todo import PAGE_SIZE
 from app.telephony.models_calls import CallRecord
+from app.timeutil import utcnow
 from tests.support.cdr_replay import CDR_PASSWORD, CDR_USER, replay
 
 
@@ -105,3 +111,27 @@ def test_mark_read_needs_csrf(client, auth, agent):
     db.session.commit()
     auth.login(agent)
     assert client.post(f"/reminders/{reminder.id}/read", csrf=False).status_code == 400
+
+
+def test_todo_list_pages_through_a_long_list_keeping_the_filter(client, auth, agent):
+    for n in range(PAGE_SIZE + 5):
+        create_reminder(agent.id, "memo", f"备忘{n:03d}", due_at=utcnow() - timedelta(minutes=n))
+    create_reminder(agent.id, "missed_call", "未接 13800001111")
+    db.session.commit()
+    auth.login(agent)
+
+    first = client.get("/reminders/?kind=memo").get_data(as_text=True)
+    assert "备忘000" in first and f"备忘{PAGE_SIZE - 1:03d}" in first and f"备忘{PAGE_SIZE:03d}" not in first
+    assert 'rel="prev"' not in first and "未接 13800001111" not in first
+    next_link = html.unescape(re.search(r'rel="next" href="([^"]+)"', first).group(1))
+    assert "kind=memo" in next_link and "page=2" in next_link
+
+    second = client.get(next_link).get_data(as_text=True)
+    assert f"备忘{PAGE_SIZE:03d}" in second and f"备忘{PAGE_SIZE + 4:03d}" in second and "备忘000" not in second
+    assert 'rel="next"' not in second and 'rel="prev"' in second and "未接 13800001111" not in second
+
+
+def test_todo_list_refuses_a_bad_page_number(client, auth, agent):
+    auth.login(agent)
+    response = client.get("/reminders/?page=0")
+    assert response.status_code == 400 and "页码" in response.get_data(as_text=True)

@@ -214,3 +214,47 @@ def test_pop_history_is_only_for_customers_the_agent_may_see(app, make_user, mak
     db.session.commit()
     socket = tab(agent)
     assert socket.http.get(f"/phone/pop/history/{hidden.id}").status_code == 404
+
+
+def test_an_extension_given_a_moment_ago_pops_at_its_first_ring(app, make_user, make_customer, agent_role, tab):
+    """The agent directory is read again after the change is committed, not seconds later."""
+    first = make_user("pop13", role=agent_role, extension="1001")
+    make_customer("吴十", user=first, phones=[CUSTOMER_NUMBER])
+    model, call = ring(app)  # the directory has just been read
+    call.rest()
+    newcomer = make_user("pop14", role=agent_role, extension="1002")
+    socket = tab(newcomer)
+
+    replace = {"1000": CUSTOMER_NUMBER, "1001": "1002"}
+    Player(model, events("inbound-answered", replace=replace)).until(named("CHANNEL_PROGRESS"))
+
+    [pop] = pops(socket)
+    assert pop["number"] == CUSTOMER_NUMBER and not pop["known"]  # the customer is pop13's own
+
+
+def test_a_role_that_starts_hiding_numbers_masks_the_next_pop(app, make_user, make_customer, agent_role, tab):
+    agent = make_user("pop15", role=agent_role, extension="1001")
+    make_customer("郑十一", user=agent, phones=[CUSTOMER_NUMBER])
+    socket = tab(agent)
+    ring(app)
+    assert pops(socket)[0]["number"] == CUSTOMER_NUMBER
+
+    agent_role.hide_numbers = True
+    db.session.commit()
+    ring(app)
+
+    [pop] = pops(socket)
+    assert pop["number"] == "138****5678" and pop["customers"][0]["numbers"] == ["138****5678"]
+
+
+def test_a_disabled_agent_gets_no_pop(app, make_user, agent_role, tab):
+    agent = make_user("pop16", role=agent_role, extension="1001")
+    socket = tab(agent)
+    ring(app)
+    assert len(pops(socket)) == 1
+
+    agent.enabled = False
+    db.session.commit()
+    ring(app)
+
+    assert pops(socket) == []

@@ -1,4 +1,9 @@
-"""Roles: the permission matrix, data scope, number hiding, visible categories, unknown codes, deletion."""
+"""Roles: the permission matrix, data scope, number hiding, visible categories, unknown codes, deletion,
+and the roles list on the shared grid."""
+
+import csv
+import io
+import json
 
 from sqlalchemy import select
 
@@ -6,6 +11,13 @@ from app.audit.models import AuditLog
 from app.auth.models import Role
 from app.extensions import db
 from app.fields.models import ParamItem
+
+
+def _role_rows(client, **params):
+    query = {k: (json.dumps(v) if isinstance(v, list) else v) for k, v in params.items()}
+    response = client.get("/system/roles/data", query_string=query)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
 
 
 def _category_ids(n=2):
@@ -39,8 +51,8 @@ def test_create_role_with_permissions_scope_and_categories(admin_client):
     assert role.data_scope == "department" and role.hide_numbers
     assert set(role.permissions) == {"system.logs", "system.users"}
     assert role.customer_categories == sorted(categories)
-    listing = admin_client.get("/system/roles").get_data(as_text=True)
-    assert "质检" in listing and "本部门" in listing
+    [row] = _role_rows(admin_client, q="质检")["data"]
+    assert row["name"] == "质检" and row["data_scope"] == "本部门" and row["permission_count"] == 2
     assert db.session.scalar(select(AuditLog).where(AuditLog.entity == "role", AuditLog.action == "create"))
 
 
@@ -96,3 +108,58 @@ def test_permissions_from_a_role_take_effect(client, auth, make_role, make_user)
     assert client.get("/system/roles").status_code == 403
     menu = client.get("/").get_data(as_text=True)
     assert 'href="/system/departments"' in menu and "/system/roles" not in menu
+
+
+def test_roles_grid_shows_scope_numbers_flag_and_counts(admin_client, make_role, make_user):
+    busy = make_role("值班组长", permissions=["system.users", "system.logs", "calls.view"], data_scope="department")
+    make_role("值班新人", permissions=["calls.view"], hide_numbers=True)
+    for n in range(3):
+        make_user(f"lead{n}", role=busy)
+    page = admin_client.get("/system/roles").get_data(as_text=True)
+    assert "/system/roles/data" in page and "/system/roles/export" in page and "/system/roles/{id}/edit" in page
+
+    rows = {r["name"]: r for r in _role_rows(admin_client, q="值班")["data"]}
+    assert rows["值班组长"]["user_count"] == 3 and rows["值班组长"]["permission_count"] == 3
+    assert rows["值班组长"]["data_scope"] == "本部门" and rows["值班组长"]["hide_numbers"] is False
+    assert rows["值班新人"]["user_count"] == 0 and rows["值班新人"]["hide_numbers"] is True
+
+    by_users = _role_rows(admin_client, q="值班", sort=[{"field": "user_count", "dir": "desc"}])["data"]
+    assert [r["name"] for r in by_users] == ["值班组长", "值班新人"]
+    by_permissions = _role_rows(admin_client, q="值班", sort=[{"field": "permission_count", "dir": "asc"}])["data"]
+    assert [r["name"] for r in by_permissions] == ["值班新人", "值班组长"]
+    hiding = _role_rows(admin_client, q="值班", filter=[{"field": "hide_numbers", "op": "eq", "value": "1"}])["data"]
+    assert [r["name"] for r in hiding] == ["值班新人"]
+    department = _role_rows(admin_client, filter=[{"field": "data_scope", "op": "eq", "value": "department"}])
+    assert "值班组长" in [r["name"] for r in department["data"]]
+    assert all(r["data_scope"] == "本部门" for r in department["data"])
+
+
+def test_roles_grid_pages(admin_client, make_role):
+    for n in range(23):
+        make_role(f"分页角色{n:02d}")
+    first = _role_rows(admin_client, q="分页角色", size=20)
+    assert first["total"] == 23 and first["last_page"] == 2 and first["data"][0]["name"] == "分页角色00"
+    second = _role_rows(admin_client, q="分页角色", size=20, page=2)
+    assert [r["name"] for r in second["data"]] == ["分页角色20", "分页角色21", "分页角色22"]
+
+
+def test_roles_export_has_the_current_query(admin_client, make_role):
+    make_role("导出甲", permissions=["system.users"], data_scope="all")
+    make_role("导出乙")
+    response = admin_client.get("/system/roles/export", query_string={"format": "csv", "q": "导出甲"})
+    assert response.status_code == 200
+    table = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert table[0] == ["角色名称", "说明", "数据范围", "隐藏客户号码", "权限数", "用户数"]
+    assert table[1:] == [["导出甲", "", "全部", "否", "1", "0"]]
+
+
+def test_role_edit_page_offers_deletion(admin_client, make_role):
+    role = make_role("可删")
+    page = admin_client.get(f"/system/roles/{role.id}/edit").get_data(as_text=True)
+    assert f'action="/system/roles/{role.id}/delete"' in page
+
+
+def test_roles_grid_needs_the_roles_permission(client, auth, make_role, make_user):
+    auth.login(make_user("viewer", role=make_role(permissions=["system.users"])))
+    assert client.get("/system/roles/data").status_code == 403
+    assert client.get("/system/roles/export?format=csv").status_code == 403

@@ -10,7 +10,8 @@ from app.auth.models import Department, User
 from app.auth.passwords import verify_password
 from app.customers.models import Customer
 from app.errors import ValidationError
-from app.extensions import db
+from app.extensions import db, socketio
+from app.sockets import emit_to_user
 from app.system import users
 
 FORM = {"username": "agent01", "display_name": "张三", "extension": "8001", "mobile": "138 0013 8000"}
@@ -119,6 +120,23 @@ def test_admin_reset_password_ends_the_users_sessions(app, admin_client, make_us
     entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "password_reset"))
     assert entry.entity_id == str(agent.id)
     assert agent.password_hash not in str(entry.changes) and password not in str(entry.changes)
+
+
+@pytest.mark.parametrize("action", ["enabled", "reset-password"])
+def test_disabling_or_resetting_drops_the_users_open_sockets(app, admin_client, make_user, action):
+    agent = make_user("agent05")
+    agent_client = app.test_client()
+    agent_client.post("/login", data={"username": "agent05", "password": "Passw0rd-test"})
+    tab = socketio.test_client(app, flask_test_client=agent_client)
+    assert tab.is_connected()
+    tab.get_received()
+
+    admin_client.post(f"/system/users/{agent.id}/{action}", data={"enabled": "0"})
+
+    assert [event["name"] for event in tab.get_received()] == ["session_ended"]
+    with app.app_context():
+        emit_to_user(agent.id, "notify", {"title": "提醒"})
+    assert tab.get_received() == []
 
 
 def test_only_a_superuser_grants_superuser_or_touches_one(admin, make_user, make_role):

@@ -328,3 +328,169 @@ def test_type_admin_page_names_the_bad_field(client, auth, make_user, make_role)
         f"/tickets/types/{created.id}/steps", data={"name": "核实", "due_hours": "-1"}, follow_redirects=True
     )
     assert "处理时限" in step.get_data(as_text=True) and not created.steps
+
+
+# -- editing a ticket -----------------------------------------------------------------------------
+
+EDITOR_PERMISSIONS = [*AGENT_PERMISSIONS, "ticket.edit"]
+
+
+def edit_form(ticket, **changes):
+    """The edit form as the page fills it, with `changes` applied (field_<key> for the type's fields)."""
+    form = {"title": ticket.title, "content": ticket.content, "priority": ticket.priority, "due_at": ""}
+    form["customer_id"] = str(ticket.customer_id or "")
+    for key, value in (ticket.extra or {}).items():
+        form[f"field_{key}"] = str(value)
+    form.update(changes)
+    return form
+
+
+def edit_events(ticket):
+    return db.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "edited")
+    ).all()
+
+
+def test_creator_with_edit_permission_edits_through_the_page(client, auth, complaint, make_user, make_role):
+    from app.audit.models import AuditLog
+
+    editor = make_user("ticket_editor", role=make_role("工单编辑", EDITOR_PERMISSIONS), display_name="编辑员")
+    channel, amount = (f.key for f in complaint.live_fields)
+    ticket = raise_ticket(complaint, editor, title="空调不制冷", content="第一次报修")
+    auth.login(editor)
+    detail = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert f"/tickets/{ticket.id}/edit" in detail
+    page = client.get(f"/tickets/{ticket.id}/edit").get_data(as_text=True)
+    assert 'value="空调不制冷"' in page and "投诉渠道" in page and "第一次报修" in page
+
+    response = client.post(
+        f"/tickets/{ticket.id}/edit",
+        data=edit_form(
+            ticket,
+            title="空调<b>漏水</b>",
+            priority="urgent",
+            due_at="2030-01-02T09:30",
+            **{f"field_{channel}": "微信", f"field_{amount}": "300"},
+        ),
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert (ticket.title, ticket.priority, ticket.content) == ("空调<b>漏水</b>", "urgent", "第一次报修")
+    assert ticket.extra == {channel: "微信", amount: 300.0}
+    assert ticket.due_at is not None and ticket.number.startswith("TS")
+
+    [event] = edit_events(ticket)
+    assert event.user_id == editor.id
+    lines = event.note.splitlines()
+    assert "标题:空调不制冷 → 空调<b>漏水</b>" in lines
+    assert "优先级:普通 → 紧急" in lines
+    assert "投诉渠道:电话 → 微信" in lines and "赔付金额:(空) → 300.00" in lines
+    assert not any(line.startswith("内容") for line in lines)  # unchanged fields are not listed
+    history = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert "空调&lt;b&gt;漏水&lt;/b&gt;" in history and "<b>漏水</b>" not in history
+
+    audit = db.session.scalars(
+        select(AuditLog).where(AuditLog.entity == "ticket", AuditLog.entity_id == str(ticket.id))
+    ).all()
+    assert any(e.action == "update" and "title" in e.changes for e in audit)
+
+    # Saving the form unchanged writes no history line.
+    assert (
+        client.post(f"/tickets/{ticket.id}/edit", data=edit_form(ticket, due_at="2030-01-02T09:30")).status_code == 302
+    )
+    assert len(edit_events(ticket)) == 1
+
+
+def test_bad_edit_names_the_fields_and_changes_nothing(client, auth, complaint, admin):
+    ticket = raise_ticket(complaint, admin, title="原标题")
+    channel, amount = (f.key for f in complaint.live_fields)
+    auth.login(admin)
+    response = client.post(
+        f"/tickets/{ticket.id}/edit",
+        data=edit_form(ticket, title="", **{f"field_{channel}": "邮件", f"field_{amount}": "很多"}),
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "标题" in page and "投诉渠道" in page and "赔付金额" in page
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.title == "原标题" and ticket.extra == {channel: "电话"}
+    assert edit_events(ticket) == []
+
+
+def test_edit_refuses_a_customer_the_editor_may_not_see(client, auth, complaint, make_user, make_role, make_customer):
+    editor = make_user("cust_editor", role=make_role("工单编辑2", EDITOR_PERMISSIONS))
+    stranger = make_user("cust_stranger", role=make_role("别组", AGENT_PERMISSIONS))
+    theirs = make_customer("别人的客户", user=stranger, owner_id=stranger.id)
+    mine = make_customer("我的客户", user=editor, owner_id=editor.id)
+    ticket = raise_ticket(complaint, editor)
+    auth.login(editor)
+    forged = client.post(f"/tickets/{ticket.id}/edit", data=edit_form(ticket, customer_id=str(theirs.id)))
+    assert forged.status_code == 400 and "没有这个客户,或无权查看" in forged.get_data(as_text=True)
+    assert db.session.get(Ticket, ticket.id).customer_id is None
+
+    assert (
+        client.post(f"/tickets/{ticket.id}/edit", data=edit_form(ticket, customer_id=str(mine.id))).status_code == 302
+    )
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.customer_id == mine.id
+    assert "客户:(空) → 我的客户" in edit_events(ticket)[0].note
+    page = client.get(f"/tickets/{ticket.id}/edit").get_data(as_text=True)
+    assert 'value="我的客户"' in page and f'value="{mine.id}"' in page
+
+
+def test_edit_needs_the_edit_permission_on_a_ticket_of_ones_own(
+    client, auth, complaint, admin, make_user, make_role, agent_role
+):
+    creator = make_user("plain_creator", role=agent_role)
+    editor = make_user("other_editor", role=make_role("工单编辑3", EDITOR_PERMISSIONS))
+    supervisor = make_user(
+        "edit_supervisor", role=make_role("工单主管2", [*EDITOR_PERMISSIONS, "ticket.query_all"], "all")
+    )
+    ticket = raise_ticket(complaint, creator, title="不许改")
+    number = ticket.number
+
+    auth.login(creator)  # raised it, but the role lacks ticket.edit
+    assert f"/tickets/{ticket.id}/edit" not in client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert client.get(f"/tickets/{ticket.id}/edit").status_code == 403
+    assert client.post(f"/tickets/{ticket.id}/edit", data=edit_form(ticket, title="改了")).status_code == 403
+    auth.logout()
+
+    auth.login(editor)  # may edit, but this ticket is neither theirs nor visible to them
+    assert client.post(f"/tickets/{ticket.id}/edit", data=edit_form(ticket, title="改了")).status_code == 404
+    auth.logout()
+    with pytest.raises(services.NotAllowed):
+        services.edit_ticket(ticket, {"title": "改了", "extra": dict(ticket.extra)}, creator)
+    db.session.rollback()
+    assert db.session.get(Ticket, ticket.id).title == "不许改"
+
+    auth.login(supervisor)  # query_all + edit: anyone's ticket
+    response = client.post(f"/tickets/{ticket.id}/edit", data=edit_form(ticket, title="主管改的"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).title == "主管改的"
+    assert client.post(f"/tickets/{ticket.id}/edit", data=edit_form(ticket), csrf=False).status_code == 400
+    assert db.session.get(Ticket, ticket.id).number == number
+
+
+def test_closed_ticket_is_read_only_until_reopened(client, auth, complaint, admin):
+    ticket = raise_ticket(complaint, admin, title="已办结")
+    services.act(ticket, admin, "close", "处理完毕")
+    db.session.commit()
+    auth.login(admin)
+    assert f"/tickets/{ticket.id}/edit" not in client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    refused = client.post(f"/tickets/{ticket.id}/edit", data=edit_form(ticket, title="关了还改"), follow_redirects=True)
+    assert "工单已关闭,请先重新打开" in refused.get_data(as_text=True)
+    with pytest.raises(ValidationError) as caught:
+        services.edit_ticket(ticket, {"title": "关了还改", "extra": dict(ticket.extra)}, admin)
+    assert "工单" in caught.value.errors
+    db.session.rollback()
+    assert db.session.get(Ticket, ticket.id).title == "已办结"
+
+    services.act(db.session.get(Ticket, ticket.id), admin, "reopen", "")
+    db.session.commit()
+    assert client.post(f"/tickets/{ticket.id}/edit", data=edit_form(ticket, title="重开后修改")).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).title == "重开后修改"

@@ -1,6 +1,7 @@
 """mod_xml_curl replayed: the captured requests' form bodies against /freeswitch/xmlcurl."""
 
 import base64
+import re
 from urllib.parse import parse_qsl
 from xml.etree import ElementTree
 
@@ -65,6 +66,37 @@ def xml_of(response) -> ElementTree.Element:
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "text/xml"
     return ElementTree.fromstring(response.get_data())  # noqa: S314 (our own response)
+
+
+# Global variables as the stock vars.xml sets them (local_ip_v4 is set by the core itself).
+SWITCH_GLOBALS = {
+    "local_ip_v4": "192.0.2.10",
+    "internal_sip_port": "5060",
+    "external_sip_port": "5080",
+    "external_sip_ip": "203.0.113.9",
+    "external_rtp_ip": "203.0.113.9",
+    "global_codec_prefs": "OPUS,G722,PCMU,PCMA",
+    "outbound_codec_prefs": "OPUS,G722,PCMU,PCMA",
+    "hold_music": "local_stream://moh",
+    "secret": "LEAKED",
+}
+
+
+def as_switch_reads_it(response) -> ElementTree.Element:
+    """The answer after the pass FreeSWITCH makes over it before parsing (switch_xml.c, preprocess() called
+    by switch_xml_parse_file from mod_xml_curl's xml_url_fetch): `$${name}` becomes the global variable
+    (empty when unset), and a line holding `<?`, `<include>`, `</include>` or "x-pre-process" not opening a
+    tag is dropped."""
+    assert response.status_code == 200
+    kept = []
+    for line in response.get_data(as_text=True).splitlines():
+        line = re.sub(r"\$\$\{([^}]*)\}", lambda m: SWITCH_GLOBALS.get(m.group(1), ""), line)
+        if "<?" in line or "<include>" in line or "</include>" in line:
+            continue
+        if "x-pre-process" in line.lower():
+            continue
+        kept.append(line)
+    return ElementTree.fromstring("\n".join(kept))  # noqa: S314 (our own response)
 
 
 def is_not_found(root) -> bool:
@@ -212,6 +244,51 @@ def test_sofia_conf_lists_enabled_trunks_only(ask, trunk):
     assert root.find(".//profile[@name='internal']") is not None
 
 
+def sofia_form() -> dict:
+    form = captured_form("reloadxml/001-xmlcurl-configuration.http")
+    form["key_value"] = "sofia.conf"
+    return form
+
+
+def test_sofia_conf_takes_ports_addresses_and_codecs_from_the_switchs_variables(ask, trunk):
+    root = as_switch_reads_it(ask(sofia_form()))
+    settings = {
+        profile.get("name"): {p.get("name"): p.get("value") for p in profile.find("settings")}
+        for profile in root.iter("profile")
+    }
+    assert settings["internal"]["sip-port"] == "5060" and settings["external"]["sip-port"] == "5080"
+    assert settings["internal"]["sip-ip"] == settings["external"]["rtp-ip"] == "192.0.2.10"
+    assert settings["internal"]["ext-sip-ip"] == "203.0.113.9"
+    assert settings["internal"]["codec-prefs"] == "OPUS,G722,PCMU,PCMA"
+    assert settings["external"]["hold-music"] == "local_stream://moh"
+    assert root.find(".//profile[@name='external']/gateways/gateway") is not None
+
+
+def test_values_survive_the_switchs_preprocessor_unchanged(ask, agents):
+    tricky = "pa$${secret}ss"
+    db.session.add(
+        Trunk(name="特殊", host="gw.example.cn", gateway_type="register", username="X-PRE-PROCESS", password=tricky)
+    )
+    agents[1].display_name = "甲 x-pre-process 乙"
+    db.session.query(AgentPhone).filter_by(user_id=agents[1].id).one().sip_password = "$${secret}"
+    db.session.commit()
+
+    gateway = as_switch_reads_it(ask(sofia_form())).find(".//gateway")
+    params = {p.get("name"): p.get("value") for p in gateway.iter("param")}
+    assert params["password"] == tricky and params["username"] == "X-PRE-PROCESS"
+
+    user = as_switch_reads_it(ask(captured_form("register-1001/001-xmlcurl-directory.http"))).find(".//user")
+    assert user.find("params/param[@name='password']").get("value") == "$${secret}"
+    variables = {v.get("name"): v.get("value") for v in user.iter("variable")}
+    assert variables["effective_caller_id_name"] == "甲 x-pre-process 乙"
+    assert "LEAKED" not in ask(captured_form("register-1001/001-xmlcurl-directory.http")).get_data(as_text=True)
+
+
+def test_runtime_variables_in_dialplan_data_reach_the_switch(ask, agents):
+    root = as_switch_reads_it(ask(dialplan_form("**1001")))
+    assert action_data(root, "intercept") == ["${hash(select/127.0.0.1-last_dial_ext/1001)}"]
+
+
 def test_other_configuration_names_are_not_found(ask):
     for n in range(1, 5):
         assert is_not_found(xml_of(ask(captured_form(f"reloadxml/00{n}-xmlcurl-configuration.http"))))
@@ -220,7 +297,8 @@ def test_other_configuration_names_are_not_found(ask):
 
 
 def test_unknown_section_is_not_found(ask):
-    assert is_not_found(xml_of(ask({"section": "languages", "tag_name": "", "key_name": "", "key_value": ""})))
+    response = ask({"section": "languages", "tag_name": "", "key_name": "", "key_value": ""})
+    assert is_not_found(xml_of(response)) and is_not_found(as_switch_reads_it(response))
 
 
 # -- dialplan --------------------------------------------------------------------------------------

@@ -471,9 +471,22 @@ def upgrade():
         op.execute('CREATE INDEX ix_faq_entry_search_trgm ON faq_entry USING gin (search_text gin_trgm_ops)')
         op.execute("CREATE INDEX ix_faq_entry_search_grams ON faq_entry USING gin (string_to_array(search_grams, ' '))")
     else:
-        from app.faq.search_index import install
-
-        install(bind)
+        # Written out here rather than imported: the search has changed since (see the next revisions).
+        op.execute("CREATE VIRTUAL TABLE faq_trigram USING fts5("
+                   "search_text, content='faq_entry', content_rowid='id', tokenize='trigram')")
+        op.execute("CREATE VIRTUAL TABLE faq_bigram USING fts5("
+                   "search_grams, content='faq_entry', content_rowid='id', tokenize='unicode61', detail='none')")
+        op.execute("CREATE TRIGGER faq_entry_search_ai AFTER INSERT ON faq_entry BEGIN "
+                   "INSERT INTO faq_trigram(rowid, search_text) VALUES (new.id, new.search_text); "
+                   "INSERT INTO faq_bigram(rowid, search_grams) VALUES (new.id, new.search_grams); END")
+        op.execute("CREATE TRIGGER faq_entry_search_ad AFTER DELETE ON faq_entry BEGIN "
+                   "INSERT INTO faq_trigram(faq_trigram, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
+                   "INSERT INTO faq_bigram(faq_bigram, rowid, search_grams) VALUES ('delete', old.id, old.search_grams); END")
+        op.execute("CREATE TRIGGER faq_entry_search_au AFTER UPDATE OF search_text, search_grams ON faq_entry BEGIN "
+                   "INSERT INTO faq_trigram(faq_trigram, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
+                   "INSERT INTO faq_bigram(faq_bigram, rowid, search_grams) VALUES ('delete', old.id, old.search_grams); "
+                   "INSERT INTO faq_trigram(rowid, search_text) VALUES (new.id, new.search_text); "
+                   "INSERT INTO faq_bigram(rowid, search_grams) VALUES (new.id, new.search_grams); END")
 
     op.create_table('grid_preference',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -32,6 +32,7 @@
         var type = response.headers.get("Content-Type") || "";
         var parsed = type.indexOf("application/json") >= 0 ? response.json() : response.text();
         return parsed.then(function (data) {
+          if (response.status === 401) goToLogin();
           if (!response.ok) {
             var message = (data && data.error) || response.statusText || String(response.status);
             var error = new Error(typeof message === "string" ? message : JSON.stringify(message));
@@ -43,6 +44,12 @@
         });
       }
     );
+  }
+
+  /* The session ended (signed out here or elsewhere, password changed): the login page, then back here. */
+  function goToLogin() {
+    var here = window.location.pathname + window.location.search;
+    window.location.assign("/login?next=" + encodeURIComponent(here));
   }
 
   function el(tag, className, text) {
@@ -277,6 +284,10 @@
     });
     socket.on("disconnect", function () {
       showConnection("disconnected");
+    });
+    socket.on("session_ended", function () {
+      socket.disconnect();
+      goToLogin();
     });
     socket.on("connect_error", function () {
       showConnection("disconnected");

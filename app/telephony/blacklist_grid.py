@@ -1,0 +1,67 @@
+"""The blacklist (call firewall, cloud-callcenter-admin §七.6) as a shared data grid.
+
+The first four column labels are the import sheet's headers (号码 / 类型 / 前缀 / 原因), so an exported
+file can be edited and imported again as it is.
+"""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from app.customers.phones import try_normalize
+from app.grid.columns import user_column
+from app.grid.filters import text_contains
+from app.grid.services import GridColumn, GridDefinition
+from app.telephony.models_config import BLACKLIST_DIRECTIONS, BlacklistEntry
+from app.timeutil import format_local
+
+
+def _number_search(text: str):
+    """Numbers are stored normalized: "+86 138-1234-5678" finds 13812345678, digits find part of a number."""
+    conditions = [text_contains(BlacklistEntry.number, text)]
+    found = try_normalize(text)
+    if found is not None:
+        conditions.append(BlacklistEntry.number == found.normalized)
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if digits and digits != text:
+        conditions.append(text_contains(BlacklistEntry.number, digits))
+    return or_(*conditions)
+
+
+def _local_minutes(value, row):
+    return format_local(value, "%Y-%m-%d %H:%M")
+
+
+def blacklist_columns(user) -> list[GridColumn]:
+    return [
+        GridColumn(
+            "number", _l("号码"), BlacklistEntry.number, searchable=True, search_condition=_number_search, width=140
+        ),
+        GridColumn(
+            "direction",
+            _l("类型"),
+            BlacklistEntry.direction,
+            type="choice",
+            choices=lambda: [(key, str(label)) for key, label in BLACKLIST_DIRECTIONS.items()],
+            format=lambda value, row: str(BLACKLIST_DIRECTIONS.get(value, value or "")),
+            width=120,
+        ),
+        GridColumn("is_prefix", _l("前缀"), BlacklistEntry.is_prefix, type="bool", width=90),
+        GridColumn("reason", _l("原因"), BlacklistEntry.reason, searchable=True, width=200),
+        GridColumn("hit_count", _l("拦截次数"), BlacklistEntry.hit_count, type="number", width=120),
+        GridColumn(
+            "last_hit_at", _l("最近拦截"), BlacklistEntry.last_hit_at, type="datetime", format=_local_minutes, width=140
+        ),
+        GridColumn(
+            "created_at", _l("添加时间"), BlacklistEntry.created_at, type="datetime", format=_local_minutes, width=140
+        ),
+        user_column("created_by", _l("添加人"), BlacklistEntry.created_by_id, default_visible=False, width=100),
+    ]
+
+
+BLACKLIST_GRID = GridDefinition(
+    id="blacklist",
+    columns=blacklist_columns,
+    base_query=lambda user: select(BlacklistEntry.id),
+    id_expr=BlacklistEntry.id,
+    default_sort=[("created_at", "desc")],
+)
