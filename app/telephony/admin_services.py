@@ -4,6 +4,7 @@ commit, announced to FreeSWITCH over the event socket when the switch must reloa
 import logging
 import re
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -11,7 +12,7 @@ from app.auth.models import User
 from app.customers.phones import normalize_phone
 from app.errors import ValidationError
 from app.extensions import db
-from app.telephony import routing
+from app.telephony import agent_state, routing
 from app.telephony.models_config import (
     BLACKLIST_DIRECTIONS,
     CALL_PERMISSIONS,
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 _HOST = re.compile(r"^[A-Za-z0-9.\-:\[\]]{1,255}$")
 _DIGITS = re.compile(r"^\d{0,16}$")
 _NUMBER = re.compile(r"^\+?\d{2,20}$")
+# An agent's SIP account as a sofia command argument: nothing the switch could read as another argument.
+_SIP_ACCOUNT = re.compile(r"^\d{1,16}@[A-Za-z0-9.:_-]{1,253}$")
 
 
 class Form:
@@ -257,6 +260,11 @@ def save_agent_phone(user: User, data) -> AgentPhone:
         "forward_to_mobile": f.flag("forward_to_mobile"),
         "no_answer_seconds": f.integer("no_answer_seconds", _("无人接听秒数"), 30, 5, 600),
     }
+    # Blank: the system's wrap-up length (WRAPUP_SECONDS); a number: this agent's own.
+    has_wrapup = str(data.get("wrapup_seconds") or "").strip() != ""
+    wrapup = (
+        f.integer("wrapup_seconds", _("话后处理时长"), 0, 0, agent_state.MAX_WRAPUP_SECONDS) if has_wrapup else None
+    )
     chosen = db.session.get(CallerIdNumber, values["caller_id_number_id"]) if values["caller_id_number_id"] else None
     if chosen is not None and not routing.caller_id_usable_by(chosen, user):
         f.errors[_("外显号码")] = _("该坐席不在此外显号码的使用范围内。")
@@ -267,15 +275,20 @@ def save_agent_phone(user: User, data) -> AgentPhone:
     f.check()
     for key, value in values.items():
         setattr(phone, key, value)
+    agent_state.set_wrapup_seconds(user.id, wrapup)
     db.session.flush()
     return phone
 
 
-def rotate_sip_password(user: User) -> AgentPhone:
+def rotate_sip_password(user: User) -> tuple[AgentPhone, list[str]]:
+    """A new SIP password, and the command that drops the phone's current registration: without it the
+    phone stays registered with the old password until the registration expires."""
     phone = routing.ensure_agent_phone(user)
     phone.sip_password = new_sip_password()
     db.session.flush()
-    return phone
+    account = f"{user.extension}@{current_app.config['SIP_DOMAIN']}"
+    commands = [f"sofia profile internal flush_inbound_reg {account}"] if _SIP_ACCOUNT.match(account) else []
+    return phone, commands
 
 
 # -- blacklist and no-record numbers ---------------------------------------------------------------

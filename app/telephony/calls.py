@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from app.auth.models import User
 from app.customers.models import Customer
@@ -80,15 +80,27 @@ def summarize(call: CallRecord) -> None:
     else:
         direction, far = "internal", None
 
+    meant_for = None  # the agent of a call no agent's phone took (forwarded to the mobile, or refused as busy)
     if direction == "inbound":
         answered = sorted((leg for leg in agent_legs if leg.answered_at), key=lambda leg: leg.answered_at)
         agent_leg = answered[0] if answered else (agent_legs[0] if agent_legs else None)
         answer_leg = answered[0] if answered else None
-        if answer_leg is None and not agent_legs and origin.answered_at:
-            answer_leg = origin  # handled by the IVR, no agent involved
+        mobile = None
+        if answer_leg is None:
+            mobile = min((leg for leg in outside if leg.answered_at), key=lambda leg: leg.answered_at, default=None)
+        refused_as_busy = not agent_legs and (origin.details or {}).get("zuoxi_refused") == "agent_unavailable"
         ring_leg = agent_leg
+        if mobile is not None:  # 转手机: the agent took the call on the mobile the dialplan bridged to
+            answer_leg, ring_leg = mobile, None
+            meant_for = agent_leg.user_id if agent_leg else _target_agent_id(origin)
+        elif refused_as_busy:  # the agent had chosen busy or away: the caller heard a busy line
+            meant_for = _target_agent_id(origin)
+        elif answer_leg is None and not agent_legs and origin.answered_at:
+            answer_leg = origin  # handled by the IVR, no agent involved
         callee = origin.destination
         status = "answered" if answer_leg else ("missed" if agent_legs else "abandoned")
+        if refused_as_busy and answer_leg is None:
+            status = "busy"
     else:
         agent_leg = origin if origin.user_id else None
         target = far or (others[0] if others else None)
@@ -111,7 +123,7 @@ def summarize(call: CallRecord) -> None:
     else:
         call.ring_seconds = _seconds(origin.started_at, origin.answered_at or origin.ended_at)
     call.talk_seconds = _seconds(call.answered_at, call.ended_at) if call.answered_at else 0
-    call.agent_id = agent_leg.user_id if agent_leg else None
+    call.agent_id = agent_leg.user_id if agent_leg else meant_for
     call.agent_extension = agent_leg.number if agent_leg else ""
     call.hangup_cause = origin.hangup_cause
     call.hangup_by = _hangup_side(origin, others)
@@ -128,6 +140,14 @@ def summarize(call: CallRecord) -> None:
         call.status = status
     _set_far_party(call, far)
     db.session.flush()
+
+
+def _target_agent_id(origin: CallLeg) -> int | None:
+    """The agent the dialplan meant the call for (zuoxi_target_user_id), when that user still exists."""
+    raw = str((origin.details or {}).get("zuoxi_target_user_id") or "")
+    if not raw.isdigit():
+        return None
+    return db.session.scalar(select(User.id).where(User.id == int(raw)))
 
 
 def _first_detail(legs, key: str) -> str:
@@ -164,10 +184,21 @@ def _set_far_party(call: CallRecord, far: CallLeg | None) -> None:
 
 
 def raise_missed_call_reminders(call: CallRecord) -> None:
-    """漏接提醒: one reminder per agent leg that rang for an inbound call nobody answered."""
+    """漏接提醒: one reminder per agent leg that rang for an inbound call nobody answered.
+
+    Legs arrive one by one, so a call can look missed until the leg that answered it (a colleague in
+    the group, the agent's mobile) arrives: its unread missed-call reminders are then withdrawn."""
+    from app.reminders.models import Reminder
     from app.reminders.services import create_reminder
 
     if call.direction != "inbound" or call.status != "missed":
+        keys = [f"missed_call:{leg.uuid}" for leg in call.legs if leg.user_id]
+        if keys:
+            db.session.execute(
+                delete(Reminder).where(
+                    Reminder.kind == "missed_call", Reminder.source_key.in_(keys), Reminder.read_at.is_(None)
+                )
+            )
         return
     customer = db.session.get(Customer, call.customer_id) if call.customer_id else None
     for leg in call.legs:

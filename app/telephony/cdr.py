@@ -39,6 +39,8 @@ _KEPT = (
     "sip_hangup_phrase",
     "hold_accum_seconds",
     "zuoxi_user_id",
+    "zuoxi_target_user_id",
+    "zuoxi_refused",
     "zuoxi_recording",
     "zuoxi_blacklisted",
     "zuoxi_group",

@@ -362,5 +362,11 @@ def blind_transfer(user, raw_target, uuid=None) -> dict:
     target = parse_target(raw_target, _("转接目标"))
     if target.kind == "extension" and target.destination == legs.agent.extension:
         raise ValidationError({_("转接目标"): _("不能转接给自己")})
+    if target.kind == "extension":
+        from app.telephony import dialplan, routing
+
+        colleague = routing.user_by_extension(target.destination)
+        if colleague is not None and dialplan.is_busy_line(colleague):  # the customer would hear a busy tone
+            raise ValidationError({_("转接目标"): _("%(name)s 正忙或离开,不能转接", name=target.label)})
     _api(f"uuid_transfer {legs.far.uuid} {target.destination} XML {CONTEXT}", legs.far.node)
     return {"ok": True, "target": target.label}

@@ -18,12 +18,14 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.extensions import db
 from app.telephony import routing
+from app.telephony.models_agent import AgentPresence
 from app.telephony.models_config import AgentGroup, InboundRoute
 from app.timeutil import local_today
 
 PARK_SLOTS = tuple(str(n) for n in range(6001, 6007))
 PARK_LOT = "zuoxi_lot"
 UNAVAILABLE_STATES = ("busy", "away")
+AGENT_UNAVAILABLE = "agent_unavailable"  # zuoxi_refused of a call to an agent who chose busy or away
 RINGBACK_CN = "%(1000,4000,450)"
 BUSY_TONE_CN = "tone_stream://%(350,350,450);loops=4"
 _UUID = re.compile(r"^[0-9a-fA-F-]{16,64}$")
@@ -65,10 +67,15 @@ def _start_recording(plan: Dialplan, call_uuid: str) -> None:
 def _refuse(plan: Dialplan, refused: routing.CallRefused) -> Dialplan:
     if refused.code == "blacklisted":
         plan.set("zuoxi_blacklisted", "true")
-    plan.set("zuoxi_refused", refused.code)
+    return _busy_tone(plan, refused.code, refused.cause)
+
+
+def _busy_tone(plan: Dialplan, code: str, cause: str) -> Dialplan:
+    """The caller hears a busy tone, then the call ends with `cause`; the CDR says why (zuoxi_refused)."""
+    plan.set("zuoxi_refused", code)
     plan.add("pre_answer")
     plan.add("playback", BUSY_TONE_CN)
-    return plan.add("hangup", refused.cause)
+    return plan.add("hangup", cause)
 
 
 def _user_leg(extension: str) -> str:
@@ -90,19 +97,38 @@ def _mobile_leg(target: User) -> str | None:
     return f"{{origination_caller_id_number={fs_text(caller)}}}{plan.dial_string}"
 
 
+def forwards_when_away(target: User, phone) -> bool:
+    """Forwarding while busy/away: set by the admin (异常转手机) or by the agent in the header (转手机)."""
+    if not target.mobile:
+        return False
+    if phone is not None and phone.forward_to_mobile:
+        return True
+    presence = db.session.get(AgentPresence, target.id)
+    return bool(presence and presence.forward_to_mobile)
+
+
+def is_busy_line(target: User) -> bool:
+    """The agent chose busy or away and nothing forwards their calls: a call to them gets a busy tone."""
+    return target.agent_status in UNAVAILABLE_STATES and not forwards_when_away(target, routing.agent_phone(target))
+
+
 def call_agent(plan: Dialplan, target: User, far_number: str, call_uuid: str) -> Dialplan:
-    """Ring one agent's phone; busy/away agents with forwarding on go straight to their mobile."""
+    """Ring one agent's phone; busy/away agents with forwarding on go straight to their mobile.
+    The admin's 异常转手机 also sends a call the extension leaves unanswered on to the mobile."""
     phone = routing.agent_phone(target)
-    forward = bool(phone and phone.forward_to_mobile and target.mobile)
+    away = target.agent_status in UNAVAILABLE_STATES
+    forward = forwards_when_away(target, phone) if away else bool(target.mobile and phone and phone.forward_to_mobile)
     plan.set("zuoxi_target_user_id", target.id)
     plan.set("call_timeout", phone.no_answer_seconds if phone else 30)
     plan.set("hangup_after_bridge", "true")
     plan.set("continue_on_fail", "true")
     plan.set("ringback", RINGBACK_CN)
+    mobile = _mobile_leg(target) if forward else None
+    if away and not mobile:  # busy/away is a busy line (cloud-callcenter-admin §3.1.6)
+        return _busy_tone(plan, AGENT_UNAVAILABLE, "USER_BUSY")
     if routing.should_record(target, far_number):
         _start_recording(plan, call_uuid)
-    mobile = _mobile_leg(target) if forward else None
-    if mobile and target.agent_status in UNAVAILABLE_STATES:
+    if mobile and away:
         return plan.add("bridge", mobile)
     _remember_ringing(plan, target.extension)
     plan.add("bridge", _user_leg(target.extension))

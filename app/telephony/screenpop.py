@@ -8,7 +8,7 @@ signed token standing for the real number, which quick-add and the follow-up for
 
 from functools import lru_cache
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from app.timeutil import format_local, utcnow
 
 RECENT_FOLLOWUPS = 5
 RECENT_CALLS = 5
+RECENT_ORDERS = 5
 MAX_CARDS = 5
 TOKEN_MAX_AGE = 12 * 3600
 
@@ -93,7 +94,7 @@ def customer_card(customer, user, details: bool) -> dict:
     owner = customer.owner.display_name if customer.owner_id and customer.owner else ""
     card = _card(customer.id, customer.name, customer.company, customer.extra, owner, phones, user, pop_fields())
     if details:
-        card.update(customer_history(customer.id))
+        card.update(customer_history(customer.id, user))
     return card
 
 
@@ -116,10 +117,29 @@ def _card(customer_id, name, company, extra, owner, phones, user, fields) -> dic
     }
 
 
-def customer_history(customer_id: int) -> dict:
-    """Recent follow-ups and calls: fetched by the pop right after it shows, so the ring itself costs
-    only the number lookup."""
-    return {"followups": _followups_of(customer_id), "calls": _calls_of(customer_id)}
+def _orders_of(customer_id: int, user) -> list[dict]:
+    from app.orders.grids import STATUS_LABELS as ORDER_STATUS_LABELS
+    from app.orders.services import orders_of_customer
+
+    return [
+        {
+            "at": order.order_date.isoformat() if order.order_date else "",
+            "number": order.number,
+            "total": str(order.total),
+            "status": str(ORDER_STATUS_LABELS.get(order.status, order.status)),
+            "link": url_for("orders.detail", order_id=order.id),
+        }
+        for order in orders_of_customer(customer_id, user, RECENT_ORDERS)
+    ]
+
+
+def customer_history(customer_id: int, user) -> dict:
+    """Recent follow-ups, calls and (for those who may see orders) the orders the user may see: fetched by
+    the pop right after it shows, so the ring itself costs only the number lookup."""
+    history = {"followups": _followups_of(customer_id), "calls": _calls_of(customer_id)}
+    if user.has_permission("order.view"):
+        history["orders"] = _orders_of(customer_id, user)
+    return history
 
 
 def build_pop(agent, pop: dict, snapshot, connection=None) -> dict:

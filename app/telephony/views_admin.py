@@ -17,6 +17,7 @@ from app.telephony import admin_services as services
 from app.telephony import blacklist_io, bp
 from app.telephony import models_config as m
 from app.telephony.blacklist_grid import BLACKLIST_GRID
+from app.telephony.models_agent import AgentPresence
 
 ADMIN, BLACKLIST = "telephony.admin", "blacklist.manage"
 
@@ -135,8 +136,18 @@ _simple(m.AgentGroup, services.save_agent_group, "admin_agent_groups.html", "tel
 def _agents_page(status=200, errors=None, values=None):
     agents = db.session.scalars(select(User).where(User.extension != "").order_by(User.extension))
     phones = {p.user_id: p for p in db.session.scalars(select(m.AgentPhone))}
+    wrapups = dict(db.session.execute(select(AgentPresence.user_id, AgentPresence.wrapup_seconds)).all())
     reveal = request.args.get("reveal", type=int)
-    return _page("admin_agents.html", status, errors, agents=list(agents), phones=phones, reveal=reveal, values=values)
+    return _page(
+        "admin_agents.html",
+        status,
+        errors,
+        agents=list(agents),
+        phones=phones,
+        wrapups=wrapups,
+        reveal=reveal,
+        values=values,
+    )
 
 
 @bp.route("/admin/agents")
@@ -163,9 +174,11 @@ def agent_phone_save(user_id):
 @require_permission(ADMIN)
 def agent_phone_rotate(user_id):
     user = _get(User, user_id)
-    services.rotate_sip_password(user)
+    _phone, commands = services.rotate_sip_password(user)
     db.session.commit()
     flash(_("已为 %(name)s 生成新的 SIP 密码,话机须用新密码重新注册。", name=user.display_name), "success")
+    if not services.send_to_switch(commands):
+        flash(_("交换机未连接:话机原有的注册到期前仍然有效。"), "warning")
     return redirect(url_for("telephony.agent_phones", reveal=user.id))
 
 

@@ -96,11 +96,11 @@ def _json_error(exc, status=400):
 @bp.route("/pop/history/<int:customer_id>")
 @require_permission("phone.use")
 def pop_history(customer_id: int):
-    """Follow-ups and calls of the customer a pop shows, loaded right after the pop appears."""
+    """Follow-ups, calls and orders of the customer a pop shows, loaded right after the pop appears."""
     customer = db.session.get(Customer, customer_id)
     if customer is None or not can_view(customer, current_user):
         abort(404)
-    return screenpop.customer_history(customer.id)
+    return screenpop.customer_history(customer.id, current_user)
 
 
 @bp.route("/pop/quick-add", methods=["POST"])

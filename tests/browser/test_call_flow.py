@@ -10,7 +10,7 @@ import re
 import secrets
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
@@ -200,18 +200,29 @@ def signed_in_tab(page, server, username: str | None):
     return page
 
 
+def add_order(number: str, customer_id: int, seller_id: int) -> None:
+    from app.extensions import db
+    from app.orders.models import Order
+
+    db.session.add(Order(number=number, customer_id=customer_id, seller_id=seller_id, order_date=date.today()))
+
+
 def test_inbound_call_pops_in_every_tab_of_the_agent_and_lands_in_the_call_list(
     phone_server, fake_switch, browser, context, page
 ):
     data = LiveData(phone_server)
     tag = secrets.token_hex(3)
     role = data.create_role(
-        f"坐席{tag}", permissions=["phone.use", "customer.view", "followup.add", "calls.view"], hide_numbers=True
+        f"坐席{tag}",
+        permissions=["phone.use", "customer.view", "followup.add", "calls.view", "order.view"],
+        hide_numbers=True,
     )
     agent = data.create_user(f"agent_{tag}", role_id=role, extension="1001", display_name=f"坐席甲{tag}")
     data.create_user(f"other_{tag}", role_id=role, extension="1002", display_name=f"坐席乙{tag}")
     customer_name = f"王建国{tag}"
-    data.create_customer(customer_name, phones=[CUSTOMER_NUMBER], owner_id=agent)
+    customer = data.create_customer(customer_name, phones=[CUSTOMER_NUMBER], owner_id=agent)
+    order_number = f"SO-{tag}"
+    data.run(lambda: add_order(order_number, customer, agent))
     phone_server.start()
 
     first_tab = signed_in_tab(page, phone_server, f"agent_{tag}")
@@ -236,6 +247,7 @@ def test_inbound_call_pops_in_every_tab_of_the_agent_and_lands_in_the_call_list(
             expect(pop.locator(".pop-card h2").first).to_contain_text(customer_name)
             expect(pop.locator(".pop-number")).to_have_text(MASKED_NUMBER)
             expect(pop).not_to_contain_text(CUSTOMER_NUMBER)
+            expect(pop.locator(".pop-list a", has_text=order_number)).to_be_visible()  # the customer's orders
 
         real["answer"] = time.time()
         fake_switch.play(SCENARIO, replace=NUMBERS, uuids=uuids, after="CHANNEL_PROGRESS_MEDIA", until="CHANNEL_BRIDGE")

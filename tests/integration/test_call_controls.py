@@ -221,6 +221,27 @@ def test_blind_transfer_refuses_bad_targets(agent_client, live, phone_switch):
     assert sent(phone_switch) == []
 
 
+def test_blind_transfer_to_a_colleague_who_chose_away_is_refused_unless_forwarded(
+    agent_client, live, make_user, phone_switch
+):
+    """An away colleague's phone is a busy line: the customer would hear a busy tone and be lost."""
+    from app.extensions import db
+    from app.telephony.models_agent import AgentPresence
+
+    colleague = make_user("away1002", extension="1002", display_name="小李", mobile="13700001234")
+    colleague.agent_status = "away"
+    db.session.commit()
+    put_call(live, "1001", "13900001111")
+    response = post(agent_client, "/phone/transfer", {"target": "1002"})
+    assert response.status_code == 400 and "小李 正忙或离开" in response.get_json()["error"]
+    assert sent(phone_switch) == []
+
+    db.session.add(AgentPresence(user_id=colleague.id, chosen_status="away", forward_to_mobile=True))
+    db.session.commit()  # calls for the colleague now go to the mobile
+    assert post(agent_client, "/phone/transfer", {"target": "1002"}).status_code == 200
+    assert sent(phone_switch) == [f"api uuid_transfer {CUSTOMER_LEG} 1002 XML default"]
+
+
 def test_transfer_needs_a_connected_call(agent_client, live, phone_switch):
     put_call(live, "1001", "13900001111", state="ringing")
     response = post(agent_client, "/phone/transfer", {"target": "13812345678"})

@@ -1,5 +1,6 @@
 """CDR ingestion: every captured mod_json_cdr POST replayed through /freeswitch/cdr, legs joined into calls."""
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -178,3 +179,66 @@ def test_bad_body_is_400_naming_the_problem(client, body, field):
     assert response.status_code == 400
     assert field in response.get_json()["errors"]
     assert all_calls() == []
+
+
+def _to_mobile(raw: bytes, uuid: str | None = None, **variables) -> bytes:
+    """A captured agent leg turned into the leg the dialplan bridges to the agent's mobile over a trunk."""
+    from tests.support.cdr_replay import cdr_json
+
+    data = cdr_json(raw)
+    mobile = {"channel_name": "sofia/gateway/gw1/13812345678", "sip_gateway_name": "gw1", "sip_to_user": "13812345678"}
+    data["variables"].update({**mobile, **variables})
+    if uuid:
+        data["variables"]["uuid"] = uuid
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
+def test_call_forwarded_to_a_busy_agents_mobile_is_that_agents_answered_call(client, make_user):
+    """Busy/away with forwarding: the dialplan bridges straight to the mobile; the call is still the agent's."""
+    from tests.support.cdr_replay import with_variables
+
+    agent = make_user("agent2001", extension="2001", mobile="13812345678")
+    origin, agent_leg = cdr_posts("inbound-answered")
+    assert post_raw(client, origin, body=with_variables(origin, zuoxi_target_user_id=agent.id)).status_code == 200
+    assert post_raw(client, agent_leg, body=_to_mobile(agent_leg)).status_code == 200
+
+    [call] = all_calls()
+    assert (call.direction, call.status, call.agent_id) == ("inbound", "answered", agent.id)
+    assert call.talk_seconds == 2 and call.trunk == "gw1"
+
+
+def test_call_the_extension_left_unanswered_and_the_mobile_took_is_answered_not_missed(client, agent):
+    """异常转手机: the extension rang out, then the mobile answered. No missed-call reminder for that."""
+    from app.reminders.models import Reminder
+    from tests.support.cdr_replay import with_variables
+
+    origin, answered_leg = cdr_posts("inbound-answered")
+    rang_out = cdr_posts("inbound-missed")[0]  # the agent's leg that rang without an answer
+    a_uuid = "9f0c696e-61fe-41bc-b8ac-801bee1efe01"
+    extension_leg = with_variables(
+        rang_out, uuid="5b1f3c2e-8d0a-4f6e-9c1b-2a7d4e6f8a90", originator=a_uuid, originating_leg_uuid=a_uuid,
+        signal_bond=a_uuid, call_uuid=a_uuid, start_uepoch="1795239914228005", end_uepoch="1795239915000000",
+        hangup_cause="NO_ANSWER",
+    )  # fmt: skip
+    assert post_raw(client, origin, body=with_variables(origin, zuoxi_target_user_id=agent.id)).status_code == 200
+    assert post_raw(client, rang_out, body=extension_leg).status_code == 200
+    # so far the call looks missed and the agent is reminded; the mobile's leg withdraws that
+    assert db.session.scalar(select(func.count()).select_from(Reminder)) == 1
+    assert post_raw(client, answered_leg, body=_to_mobile(answered_leg)).status_code == 200
+
+    [call] = all_calls()
+    assert len(call.legs) == 3
+    assert (call.status, call.agent_id, call.talk_seconds) == ("answered", agent.id, 2)
+    assert db.session.scalar(select(func.count()).select_from(Reminder)) == 0
+
+
+def test_call_to_an_agent_who_chose_busy_is_that_agents_busy_call(client, agent):
+    from app.reminders.models import Reminder
+    from tests.support.cdr_replay import with_variables
+
+    origin = next(raw for raw in cdr_posts("inbound-missed") if b"originated_legs" in raw)
+    body = with_variables(origin, zuoxi_target_user_id=agent.id, zuoxi_refused="agent_unavailable", originated_legs="")
+    assert post_raw(client, origin, body=body).status_code == 200
+    [call] = all_calls()
+    assert (call.direction, call.status, call.agent_id, call.talk_seconds) == ("inbound", "busy", agent.id, 0)
+    assert db.session.scalar(select(func.count()).select_from(Reminder)) == 0

@@ -117,6 +117,46 @@ def test_pop_shows_pop_fields_and_recent_followups(app, make_user, make_customer
     assert history["followups"][0]["content"] == "<b>上次</b>询价"
 
 
+def test_pop_history_lists_the_orders_the_agent_may_see(app, make_user, make_role, make_customer, tab):
+    from datetime import date
+    from decimal import Decimal
+
+    from app.orders.models import Order
+
+    role = make_role("弹屏订单坐席", permissions=[*AGENT_PERMISSIONS, "order.view"], data_scope="own")
+    agent = make_user("pop11", role=role, extension="1001")
+    colleague = make_user("pop12", role=role, extension="1002")
+    customer = make_customer("钱七", user=agent, phones=[CUSTOMER_NUMBER])
+    db.session.add_all(
+        [
+            Order(
+                number="SO-POP-1", customer_id=customer.id, seller_id=agent.id, order_date=date(2026, 3, 2),
+                total=Decimal("199.00"),
+            ),
+            Order(number="SO-POP-2", customer_id=customer.id, seller_id=colleague.id, order_date=date(2026, 3, 3)),
+        ]
+    )  # fmt: skip
+    db.session.commit()
+    socket = tab(agent)
+
+    ring(app)
+
+    [card] = pops(socket)[0]["customers"]
+    history = socket.http.get(f"/phone/pop/history/{card['id']}").get_json()
+    [order] = history["orders"]  # the colleague's sale is outside this agent's scope
+    assert (order["number"], order["at"], order["status"]) == ("SO-POP-1", "2026-03-02", "进行中")
+    assert "199" in order["total"]
+    assert socket.http.get(order["link"]).status_code == 200
+
+
+def test_pop_history_has_no_orders_without_the_order_permission(app, make_user, make_customer, agent_role, tab):
+    agent = make_user("pop13", role=agent_role, extension="1001")
+    customer = make_customer("孙八", user=agent, phones=[CUSTOMER_NUMBER])
+    socket = tab(agent)
+    history = socket.http.get(f"/phone/pop/history/{customer.id}").get_json()
+    assert "orders" not in history and history["followups"] == []
+
+
 def test_unknown_number_offers_quick_add_and_the_next_call_finds_it(app, make_user, agent_role, tab):
     agent = make_user("pop7", role=agent_role, extension="1001")
     socket = tab(agent)

@@ -150,3 +150,69 @@ def test_blacklist_import_refuses_other_files(admin_client):
         content_type="multipart/form-data",
     )
     assert response.status_code == 400 and "文件:" in response.get_data(as_text=True)
+
+
+def test_trunk_change_reloads_the_connected_switch(admin_client, fake_switch, switchboard):
+    """No file edit on the switch: saving a trunk tells every connected node to reload and rescan."""
+    fake_switch.respond("reloadxml", "+OK [Success]\n")
+    fake_switch.respond("sofia profile external", "+OK\n")
+    response = admin_client.post(
+        "/phone/admin/trunks/save",
+        data={"name": "联通中继", "host": "198.51.100.8", "gateway_type": "ip", "enabled": "1"},
+    )
+    assert response.status_code == 302
+    trunk = db.session.scalar(select(Trunk).where(Trunk.name == "联通中继"))
+    assert "交换机未连接:重新连接" not in admin_client.get("/phone/admin/trunks").get_data(as_text=True)
+    sent = [c for c in fake_switch.commands if c.startswith(("api reloadxml", "api sofia"))]
+    assert sent == ["api reloadxml", "api sofia profile external rescan"]
+
+    fake_switch.commands.clear()
+    admin_client.post(f"/phone/admin/trunks/{trunk.id}/delete")
+    sent = [c for c in fake_switch.commands if c.startswith(("api reloadxml", "api sofia"))]
+    assert sent == ["api reloadxml", f"api sofia profile external killgw {trunk.gateway_name}"]
+
+
+def test_new_sip_password_drops_the_phones_registration(admin_client, make_user, fake_switch, switchboard):
+    """Otherwise the phone would stay registered with the old password until its registration expires."""
+    agent = make_user("rotate1", extension="8011", display_name="坐席十一")
+    fake_switch.respond("sofia profile internal flush_inbound_reg", "+OK\n")
+    response = admin_client.post(f"/phone/admin/agents/{agent.id}/rotate")
+    assert response.status_code == 302
+    assert "api sofia profile internal flush_inbound_reg 8011@127.0.0.1" in fake_switch.commands
+    page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "生成新的 SIP 密码" in page and "交换机未连接:话机" not in page
+
+
+def test_new_sip_password_without_a_switch_says_the_old_registration_lasts(admin_client, make_user):
+    agent = make_user("rotate2", extension="8012")
+    admin_client.post(f"/phone/admin/agents/{agent.id}/rotate")
+    page = admin_client.get("/phone/admin/agents").get_data(as_text=True)
+    assert "交换机未连接:话机原有的注册到期前仍然有效。" in page
+
+
+def test_admin_sets_an_agents_wrapup_seconds_on_the_extension_page(admin_client, make_user, app):
+    """话后处理 length per agent: 0 means straight back after a call; blank goes back to the system's."""
+    from app.telephony.live import LiveModel
+    from app.telephony.models_agent import AgentPresence
+    from tests.unit.test_live_model import events, feed
+
+    agent = make_user("wrap1", extension="1001", display_name="坐席整理")
+    form = {"call_permission": "national", "no_answer_seconds": "30", "wrapup_seconds": "0"}
+    assert admin_client.post(f"/phone/admin/agents/{agent.id}", data=form).status_code == 302
+    assert 'name="wrapup_seconds" min="0" max="3600" value="0"' in admin_client.get("/phone/admin/agents").get_data(
+        as_text=True
+    )
+    feed(LiveModel(app, inline=True), events("inbound-answered"))
+    db.session.refresh(agent)
+    assert agent.agent_status == "online"  # no wrap-up after the call
+
+    too_long = admin_client.post(f"/phone/admin/agents/{agent.id}", data={**form, "wrapup_seconds": "7200"})
+    assert too_long.status_code == 400 and "话后处理时长" in too_long.get_data(as_text=True)
+    assert db.session.get(AgentPresence, agent.id).wrapup_seconds == 0  # nothing half-written
+
+    assert admin_client.post(f"/phone/admin/agents/{agent.id}", data={**form, "wrapup_seconds": ""}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(AgentPresence, agent.id).wrapup_seconds is None
+    feed(LiveModel(app, inline=True), events("inbound-answered"))
+    db.session.refresh(agent)
+    assert agent.agent_status == "wrapup"  # the system's 15 s again

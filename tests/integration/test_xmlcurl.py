@@ -337,6 +337,39 @@ def test_busy_agent_with_forwarding_goes_to_the_mobile(ask, agents, trunk):
     assert bridges[0] == f"{{origination_caller_id_number=01062345678}}sofia/gateway/{trunk.gateway_name}/13812345678"
 
 
+def test_agent_who_ticks_forward_to_mobile_gets_calls_on_the_mobile_while_busy(
+    ask, client, auth, agents, trunk, make_role
+):
+    """The header's 转手机 box (the agent's own choice, no admin setting) forwards while busy or away."""
+    agents[1].role = make_role("转手机坐席", permissions=["phone.use"])
+    db.session.commit()
+    auth.login(agents[1])
+    ringing_the_extension = action_data(xml_of(ask(dialplan_form("1001"))), "bridge")
+    assert ringing_the_extension == ["user/1001@127.0.0.1"]
+
+    response = client.post("/phone/agent/forward", json={"status": "busy", "forward": True})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    bridges = action_data(xml_of(ask(dialplan_form("1001"))), "bridge")
+    assert bridges == [f"{{origination_caller_id_number=01062345678}}sofia/gateway/{trunk.gateway_name}/13812345678"]
+
+    client.post("/phone/agent/forward", json={"status": "online", "forward": True})
+    assert action_data(xml_of(ask(dialplan_form("1001"))), "bridge") == ["user/1001@127.0.0.1"]
+
+
+def test_busy_or_away_agent_without_forwarding_is_a_busy_line(ask, agents):
+    """忙碌 / 离开 equals an occupied phone (cloud-callcenter-admin §3.1.6): the caller hears busy."""
+    agents[1].agent_status = "busy"
+    db.session.commit()
+    root = xml_of(ask(dialplan_form("1001")))
+    assert action_data(root, "bridge") == [] and action_data(root, "record_session") == []
+    assert "zuoxi_refused=agent_unavailable" in action_data(root, "set")
+    assert action_data(root, "hangup") == ["USER_BUSY"]
+
+    agents[1].agent_status = "talking"  # on a call: the phone rings (call waiting) as before
+    db.session.commit()
+    assert action_data(xml_of(ask(dialplan_form("1001"))), "bridge") == ["user/1001@127.0.0.1"]
+
+
 def test_outbound_call_uses_trunk_caller_id_and_prefix_rules(ask, agents, trunk):
     trunk.strip_prefix = "9"
     trunk.add_prefix = "17909"

@@ -69,6 +69,15 @@
     return el("li", null, text);
   }
 
+  function orderItem(item) {
+    var li = el("li");
+    var link = el("a", null, item.number);
+    link.href = item.link;
+    li.appendChild(link);
+    li.appendChild(document.createTextNode(" · " + [item.at, item.total, item.status].filter(Boolean).join(" · ")));
+    return li;
+  }
+
   function followupForm(pop, card) {
     var form = el("form", "pop-followup");
     form.appendChild(el("h3", null, words.followup_form));
@@ -163,6 +172,7 @@
       .then(function (history) {
         target.appendChild(list(words.followups, history.followups, words.no_followups, followupItem));
         target.appendChild(list(words.calls, history.calls, words.no_calls, callItem));
+        if (history.orders) target.appendChild(list(words.orders, history.orders, words.no_orders, orderItem));
       })
       .catch(function () { /* the card itself is already shown; the history is a courtesy */ });
   }
