@@ -157,7 +157,9 @@ def detail_context(customer, user) -> dict:
     from app.customers.phones import KINDS, display_number
     from app.customers.services import PARAM_FIELDS
     from app.fields.services import custom_fields, field_display, param_choices, param_label
+    from app.telephony.admin_services import no_record_numbers_among
 
+    unrecorded = no_record_numbers_among(p.normalized for p in customer.phones)
     phones = [
         {
             "id": p.id,
@@ -166,6 +168,7 @@ def detail_context(customer, user) -> dict:
             "location": p.location,
             "contact": p.contact.name if p.contact else "",
             "kind": KINDS.get(_kind_of(p.normalized), ""),
+            "no_record": p.normalized in unrecorded,
         }
         for p in customer.phones
     ]

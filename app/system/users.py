@@ -3,6 +3,9 @@
 Rules that protect the installation live here: nobody locks themselves out, the last enabled superuser
 stays, only a superuser may grant superuser or touch a superuser's account, and users with history are
 disabled rather than deleted.
+
+Disabling, deleting or renumbering a user returns the switch commands that drop the phone registered
+under the old extension; the view sends them after the commit.
 """
 
 import re
@@ -16,6 +19,7 @@ from app.auth.passwords import generate_password
 from app.auth.services import reset_password, set_password
 from app.errors import ValidationError
 from app.extensions import db
+from app.telephony.admin_services import unregister_phone_commands
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 EXTENSION_RE = re.compile(r"^\d{2,12}$")
@@ -120,14 +124,16 @@ def create_user(actor: User, data, superuser: bool = False) -> tuple[User, str]:
     return user, password
 
 
-def update_user(actor: User, user: User, data, superuser: bool | None = None) -> None:
+def update_user(actor: User, user: User, data, superuser: bool | None = None) -> list[str]:
     _require_may_manage(actor, user)
     cleaned = clean_user_data(data, user)
     if superuser is not None and superuser != user.is_superuser:
         set_superuser(actor, user, superuser)
+    old_extension = user.extension
     for key, value in cleaned.items():
         setattr(user, key, value)
     db.session.flush()
+    return unregister_phone_commands(old_extension) if old_extension != user.extension else []
 
 
 def set_superuser(actor: User, user: User, flag: bool) -> None:
@@ -138,7 +144,7 @@ def set_superuser(actor: User, user: User, flag: bool) -> None:
     user.is_superuser = flag
 
 
-def set_enabled(actor: User, user: User, enabled: bool) -> None:
+def set_enabled(actor: User, user: User, enabled: bool) -> list[str]:
     _require_may_manage(actor, user)
     if not enabled:
         if user.id == actor.id:
@@ -147,6 +153,7 @@ def set_enabled(actor: User, user: User, enabled: bool) -> None:
             raise ValidationError({_("状态"): _("这是最后一个启用的超级用户,不能停用。")})
     user.enabled = enabled
     db.session.flush()
+    return [] if enabled else unregister_phone_commands(user.extension)
 
 
 def admin_reset_password(actor: User, user: User) -> str:
@@ -176,7 +183,7 @@ def linked_records(user: User) -> dict[str, int]:
     return {"customers": customers or 0, "followups": followups or 0, "files": files or 0}
 
 
-def delete_user(actor: User, user: User) -> None:
+def delete_user(actor: User, user: User) -> list[str]:
     _require_may_manage(actor, user)
     if user.id == actor.id:
         raise ValidationError({_("删除"): _("不能删除自己的账号。")})
@@ -194,12 +201,14 @@ def delete_user(actor: User, user: User) -> None:
                 )
             }
         )
+    extension = user.extension
     try:
         with db.session.begin_nested():
             db.session.delete(user)
             db.session.flush()
     except IntegrityError as exc:
         raise ValidationError({_("删除"): _("该用户还有关联的业务数据,不能删除;请改为停用。")}) from exc
+    return unregister_phone_commands(extension)
 
 
 def recent_logins(user: User, limit: int = 10) -> list[LoginLog]:

@@ -16,6 +16,7 @@ from app.system import bp, users
 from app.system.audit_text import login_reason
 from app.system.departments import department_choices
 from app.system.grids import USERS_GRID
+from app.telephony.admin_services import send_to_switch
 
 
 def apply_and_redirect(action, success_message: str, target: str):
@@ -48,6 +49,12 @@ def _user_form(user: User | None, errors: dict | None = None, status: int = 200)
         login_reason=login_reason,
     )
     return page, status
+
+
+def _unregister_phone(commands: list[str]) -> None:
+    """After the commit: drop the phone's registration now, or tell the admin it lasts until it expires."""
+    if not send_to_switch(commands):
+        flash(_("交换机未连接:话机原有的注册到期前仍然有效。"), "warning")
 
 
 def _one_time_password(user: User, password: str, created: bool):
@@ -95,12 +102,13 @@ def user_edit(user_id):
     if request.method == "GET":
         return _user_form(user)
     try:
-        users.update_user(current_user, user, request.form, superuser=_superuser_flag())
+        commands = users.update_user(current_user, user, request.form, superuser=_superuser_flag())
     except ValidationError as exc:
         db.session.rollback()
         return _user_form(db.session.get(User, user_id), exc.errors, 400)
     db.session.commit()
     flash(_("已保存用户 %(name)s。", name=user.display_name), "success")
+    _unregister_phone(commands)
     return redirect(url_for("system.user_edit", user_id=user.id))
 
 
@@ -109,11 +117,15 @@ def user_edit(user_id):
 def user_set_enabled(user_id):
     user, enabled = _user_or_404(user_id), request.form.get("enabled") == "1"
     message = _("账号已启用。") if enabled else _("账号已停用,该用户的登录已失效。")
+    commands = []
     response = apply_and_redirect(
-        lambda: users.set_enabled(current_user, user, enabled), message, url_for("system.user_edit", user_id=user_id)
+        lambda: commands.extend(users.set_enabled(current_user, user, enabled)),
+        message,
+        url_for("system.user_edit", user_id=user_id),
     )
     if not user.enabled:
         end_user_sockets(user.id)
+    _unregister_phone(commands)
     return response
 
 
@@ -137,13 +149,14 @@ def user_reset_password(user_id):
 def user_delete(user_id):
     user = _user_or_404(user_id)
     try:
-        users.delete_user(current_user, user)
+        commands = users.delete_user(current_user, user)
     except ValidationError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
         return redirect(url_for("system.user_edit", user_id=user_id))
     db.session.commit()
     flash(_("用户已删除。"), "success")
+    _unregister_phone(commands)
     return redirect(url_for("system.users_page"))
 
 

@@ -7,6 +7,7 @@ import re
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
 from app.customers.phones import normalize_phone
@@ -286,9 +287,15 @@ def rotate_sip_password(user: User) -> tuple[AgentPhone, list[str]]:
     phone = routing.ensure_agent_phone(user)
     phone.sip_password = new_sip_password()
     db.session.flush()
-    account = f"{user.extension}@{current_app.config['SIP_DOMAIN']}"
-    commands = [f"sofia profile internal flush_inbound_reg {account}"] if _SIP_ACCOUNT.match(account) else []
-    return phone, commands
+    return phone, unregister_phone_commands(user.extension)
+
+
+def unregister_phone_commands(extension: str | None) -> list[str]:
+    """The command that drops the registration of the phone on `extension` at once (send it after the
+    commit): a disabled, deleted or renumbered agent's phone must stop taking calls now, not when its
+    registration expires. Empty for a blank extension."""
+    account = f"{extension}@{current_app.config['SIP_DOMAIN']}"
+    return [f"sofia profile internal flush_inbound_reg {account}"] if extension and _SIP_ACCOUNT.match(account) else []
 
 
 # -- blacklist and no-record numbers ---------------------------------------------------------------
@@ -364,6 +371,33 @@ def add_no_record_number(data) -> NoRecordNumber:
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def no_record_numbers_among(numbers) -> set[str]:
+    """Which of these normalized numbers are on the no-record list (one query for a whole page)."""
+    wanted = {number for number in numbers if number}
+    if not wanted:
+        return set()
+    return set(db.session.scalars(select(NoRecordNumber.number).where(NoRecordNumber.number.in_(wanted))))
+
+
+def set_no_record(number: str, on: bool) -> bool:
+    """Put a normalized number on the no-record list or take it off (flushed, audited through the model;
+    the view commits). True when the list changed; marking twice or unmarking an absent number is a no-op."""
+    entry = db.session.scalar(select(NoRecordNumber).where(NoRecordNumber.number == number))
+    if on == (entry is not None):
+        return False
+    if not on:
+        db.session.delete(entry)
+        db.session.flush()
+        return True
+    try:
+        with db.session.begin_nested():  # someone marking the same number at the same moment
+            db.session.add(NoRecordNumber(number=number, note=""))
+            db.session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 # -- telling the switch ----------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.auth.models import Department, User
+from app.customers.access import can_view
+from app.customers.models import CustomerPhone
 from app.errors import ValidationError
 from app.extensions import db
 from app.grid.routes import add_grid_routes
@@ -270,6 +272,21 @@ def blacklist_import():
 @require_permission(BLACKLIST)
 def no_record_add():
     return _blacklist_saved(lambda: services.add_no_record_number(request.form), _("已加入不录音号码。"))
+
+
+@bp.route("/blacklist/no-record/phone/<int:phone_id>", methods=["POST"])
+@require_permission(BLACKLIST)
+def no_record_phone(phone_id):
+    """From a customer's detail page: by the phone's id, so a user who sees the number masked can
+    still mark it without the number ever reaching the browser."""
+    phone = db.session.get(CustomerPhone, phone_id)
+    if phone is None or not can_view(phone.customer, current_user):
+        abort(404)
+    on = request.form.get("no_record") == "1"
+    services.set_no_record(phone.normalized, on)
+    db.session.commit()
+    flash(_("已加入不录音号码。") if on else _("已移出不录音号码。"), "success")
+    return redirect(url_for("customers.detail", customer_id=phone.customer_id, _anchor="phones"))
 
 
 @bp.route("/blacklist/no-record/<int:item_id>/delete", methods=["POST"])

@@ -198,3 +198,66 @@ def test_user_grid_lists_department_role_and_flags(admin_client, make_user, make
     assert row["enabled"] is True and row["is_superuser"] is False
     page = admin_client.get("/system/users").get_data(as_text=True)
     assert "/system/users/data" in page and "新增用户" in page
+
+
+# -- the phone under the old extension stops taking calls at once -----------------------------------
+
+
+def _flushed(fake_switch) -> list[str]:
+    return [c for c in fake_switch.commands if "flush_inbound_reg" in c]
+
+
+def test_disabling_a_user_drops_their_phones_registration(admin_client, make_user, fake_switch, switchboard):
+    agent = make_user("phone01", extension="8021")
+    fake_switch.respond("sofia profile internal flush_inbound_reg", "+OK\n")
+    response = admin_client.post(f"/system/users/{agent.id}/enabled", data={"enabled": "0"})
+    assert response.status_code == 302
+    assert _flushed(fake_switch) == ["api sofia profile internal flush_inbound_reg 8021@127.0.0.1"]
+    page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "账号已停用" in page and "交换机未连接:话机" not in page
+
+    fake_switch.commands.clear()
+    admin_client.post(f"/system/users/{agent.id}/enabled", data={"enabled": "1"})
+    assert _flushed(fake_switch) == []  # enabling leaves the phone to register again by itself
+
+
+def test_changing_an_extension_drops_the_old_one_only(admin_client, make_user, fake_switch, switchboard):
+    agent = make_user("phone02", extension="8022", display_name="坐席二二")
+    fake_switch.respond("sofia profile internal flush_inbound_reg", "+OK\n")
+    form = {"username": "phone02", "display_name": "坐席二二", "extension": "8022"}
+    assert admin_client.post(f"/system/users/{agent.id}/edit", data=form).status_code == 302
+    assert _flushed(fake_switch) == []  # same extension: the phone keeps its registration
+
+    response = admin_client.post(f"/system/users/{agent.id}/edit", data={**form, "extension": "8032"})
+    assert response.status_code == 302
+    assert db.session.get(User, agent.id).extension == "8032"
+    assert _flushed(fake_switch) == ["api sofia profile internal flush_inbound_reg 8022@127.0.0.1"]
+
+
+def test_deleting_a_user_drops_their_phones_registration(admin_client, make_user, fake_switch, switchboard):
+    agent = make_user("phone03", extension="8023")
+    fake_switch.respond("sofia profile internal flush_inbound_reg", "+OK\n")
+    response = admin_client.post(f"/system/users/{agent.id}/delete")
+    assert response.status_code == 302 and db.session.get(User, agent.id) is None
+    assert _flushed(fake_switch) == ["api sofia profile internal flush_inbound_reg 8023@127.0.0.1"]
+
+
+def test_refused_delete_sends_nothing_to_the_switch(admin_client, admin, make_user, fake_switch, switchboard):
+    owner = make_user("phone04", extension="8024")
+    db.session.add(Customer(name="有主客户", owner_id=owner.id))
+    db.session.commit()
+    response = admin_client.post(f"/system/users/{owner.id}/delete")
+    assert response.status_code == 302 and db.session.get(User, owner.id) is not None
+    assert _flushed(fake_switch) == []
+
+
+def test_without_a_switch_the_admin_is_told_the_old_registration_lasts(admin_client, make_user):
+    agent = make_user("phone05", extension="8025")
+    response = admin_client.post(f"/system/users/{agent.id}/enabled", data={"enabled": "0"})
+    page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "交换机未连接:话机原有的注册到期前仍然有效。" in page
+
+    other = make_user("phone06", extension="")
+    response = admin_client.post(f"/system/users/{other.id}/enabled", data={"enabled": "0"})
+    page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "交换机未连接:话机" not in page  # no extension, no phone to drop
