@@ -3,12 +3,14 @@
 import os
 
 from flask_babel import gettext as _
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from app.grid.export import safe_text
 
 
 def safe_cell(value):
-    return safe_text(value) if isinstance(value, str) else value
+    """As uploaded, less what a worksheet cannot hold (control characters a CSV may carry)."""
+    return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value)) if isinstance(value, str) else value
 
 
 class ErrorReport:
@@ -28,7 +30,7 @@ class ErrorReport:
         sheet = workbook.create_sheet(_("未导入的行"))
         sheet.append([_("行号"), _("原因")] + [safe_cell(h) for h in self.headers])
         for number, message, cells in self.rows:
-            sheet.append([number, message] + [safe_cell(c) for c in cells])
+            sheet.append([number, safe_cell(message)] + [safe_cell(c) for c in cells])
         name = f"import-{self.job_id}-errors.xlsx"
         workbook.save(os.path.join(directory, name))
         return name

@@ -149,7 +149,7 @@ def main() -> None:
     prepare_database(url)
     from app import create_app
 
-    app = create_app({"DATABASE_URL": url, "UPLOAD_DIR": workdir})
+    app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": url, "UPLOAD_DIR": workdir})
     with app.app_context():
         seconds = load(args.entries, args.seed)
         print(f"loaded {args.entries} entries into {url.split('://')[0]} in {seconds:.1f} s", flush=True)

@@ -175,3 +175,48 @@ def test_import_needs_the_import_permission(client, auth, make_user, make_role):
     auth.login(user)
     assert client.get("/customers/import/").status_code == 403
     assert upload(client, xlsx_file([["x", "13400000001"]])).status_code == 403
+
+
+@pytest.mark.parametrize(("mode", "expected_company"), [("skip", "先到公司"), ("overwrite", "后到公司")])
+def test_a_number_twice_in_the_file_makes_one_customer(app, admin_client, mode, expected_company):
+    headers = ["客户姓名*", "电话1", "公司名称"]
+    rows = [["先到", "13811110001", "先到公司"], ["后到", "138-1111-0001", "后到公司"]]
+    job = run_import(app, admin_client, xlsx_file(rows, headers), existing=mode)
+    assert job.state == "done", job.error
+    owners = db.session.scalars(select(CustomerPhone.customer_id).where(CustomerPhone.normalized == "13811110001"))
+    customers = [db.session.get(Customer, customer_id) for customer_id in owners]
+    assert len(customers) == 1, "the second row is the same customer, not a new one"
+    assert customers[0].company == expected_company
+    assert job.result["created"] == 1
+    assert job.result["skipped" if mode == "skip" else "updated"] == 1
+
+
+def test_a_file_of_several_chunks_keeps_every_rule_across_them(app, admin_client):
+    """Rows are read ahead while earlier ones are written: numbers, bad rows and the count span the chunks."""
+    headers = ["客户姓名*", "电话1", "生日"]
+    rows = [[f"客户{i}", f"1390000{i:04d}", "1990-1-2"] for i in range(2500)]
+    rows[1700][2] = "1990-13-45"
+    rows[2400][1] = "1390000" + "0007"  # the number of the 8th row, in the first chunk
+    job = run_import(app, admin_client, xlsx_file(rows, headers))
+    assert job.state == "done", job.error
+    assert job.result["created"] == 2498 and job.result["failed"] == 1 and job.result["skipped"] == 1
+    assert job.progress == job.total == 2500
+    assert customer_named("客户1700") is None and customer_named("客户2400") is None
+    assert customer_named("客户2499").birthday == date(1990, 1, 2)
+    report = admin_client.get(f"/customers/import/{job.id}/report.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(report.data)).worksheets[0]
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [1702]
+
+
+def test_csv_rows_shorter_than_the_header_are_read(app, admin_client):
+    text = "客户姓名,手机,地址,备注\n周九,13300000001\n吴十,13300000002,杭州,老客户\n"
+    job = run_import(app, admin_client, io.BytesIO(text.encode()), filename="客户.csv")
+    assert job.result["created"] == 2, job.result
+    assert customer_named("周九").address == "" and customer_named("吴十").notes == "老客户"
+
+
+def test_text_is_stored_exactly_as_written(app, admin_client):
+    text = '客户姓名,手机,备注\n郑十一,13300000011,"C:\\\\客户\\\\资料\t第一行\n第二行 \\\\N"\n'
+    job = run_import(app, admin_client, io.BytesIO(text.encode()), filename="客户.csv")
+    assert job.result["created"] == 1, job.result
+    assert customer_named("郑十一").notes == "C:\\\\客户\\\\资料\t第一行\n第二行 \\\\N"
