@@ -10,7 +10,7 @@ from app.customers.followups import followup_scope
 from app.customers.models import Customer, CustomerPhone, FollowUp
 from app.customers.phones import try_normalize
 from app.customers.services import GENDER_LABELS, PARAM_FIELDS, TEXT_FIELDS
-from app.grid.columns import param_column, user_column
+from app.grid.columns import labels_column, param_column, user_column
 from app.grid.services import GridColumn, GridDefinition
 from app.timeutil import local_day_bounds_utc, local_today
 
@@ -51,15 +51,7 @@ def customer_columns(user) -> list[GridColumn]:
             width=130,
         ),
         GridColumn("company", text["company"][0], Customer.company, searchable=True, width=160),
-        GridColumn(
-            "gender",
-            _l("性别"),
-            Customer.gender,
-            type="choice",
-            width=60,
-            choices=lambda: [(k, str(v)) for k, v in GENDER_LABELS.items() if k],
-            format=lambda v, row: str(GENDER_LABELS.get(v or "", "")),
-        ),
+        labels_column("gender", _l("性别"), Customer.gender, GENDER_LABELS, width=60),
         GridColumn("birthday", _l("生日"), Customer.birthday, type="date", default_visible=False),
     ]
     for key in ("native_place", "ethnicity", "email", "im", "address", "region"):

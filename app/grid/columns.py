@@ -54,3 +54,19 @@ def user_column(key: str, label, column, **options):
     return GridColumn(
         key, label, user_name_expr(column), type="choice", filter_expr=column, choices=user_choices, **options
     )
+
+
+def labels_column(key: str, label, column, labels: dict, **options):
+    """A column of stored codes shown by their labels (`labels`: code → label); filters offer the labels.
+    A code without a label shows as stored, so an old or foreign value is never hidden."""
+    from app.grid.services import GridColumn
+
+    return GridColumn(
+        key,
+        label,
+        column,
+        type="choice",
+        choices=lambda: [(code, str(name)) for code, name in labels.items() if code],
+        format=lambda value, row: str(labels.get(value or "", value or "")),
+        **options,
+    )

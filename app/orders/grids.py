@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.customers.models import Customer
-from app.grid.columns import param_column, user_column
+from app.grid.columns import labels_column, param_column, user_column
 from app.grid.filters import text_contains
 from app.grid.services import GridColumn, GridDefinition
 from app.orders.models import STATUS_CANCELLED, STATUS_CLOSED, STATUS_OPEN, Order, OrderLine, OrderStep
@@ -70,15 +70,7 @@ def order_columns(user) -> list[GridColumn]:
             choices=_step_choices,
             width=105,
         ),
-        GridColumn(
-            "status",
-            _l("进度"),
-            Order.status,
-            type="choice",
-            choices=lambda: [(k, str(v)) for k, v in STATUS_LABELS.items()],
-            format=lambda value, row: str(STATUS_LABELS.get(value, value or "")),
-            width=95,
-        ),
+        labels_column("status", _l("进度"), Order.status, STATUS_LABELS, width=95),
         param_column("state", _l("订单状态"), Order.state_id, "order_state", width=105),
         user_column("seller", _l("销售员"), Order.seller_id, width=105),
         param_column(

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.auth.models import Department, User
 from app.extensions import db
+from app.grid.columns import labels_column
 from app.grid.services import GridColumn, GridDefinition
 from app.staff.models import Employee
 from app.staff.services import GENDER_LABELS
@@ -19,15 +20,7 @@ def employee_columns(user) -> list[GridColumn]:
     account = select(User.username).where(User.id == Employee.user_id).scalar_subquery()
     return [
         GridColumn("name", _l("姓名"), Employee.name, type="link", searchable=True, width=100),
-        GridColumn(
-            "gender",
-            _l("性别"),
-            Employee.gender,
-            type="choice",
-            width=60,
-            choices=lambda: [(k, str(v)) for k, v in GENDER_LABELS.items() if k],
-            format=lambda v, row: str(GENDER_LABELS.get(v or "", "")),
-        ),
+        labels_column("gender", _l("性别"), Employee.gender, GENDER_LABELS, width=60),
         GridColumn(
             "department",
             _l("部门"),

@@ -8,6 +8,7 @@ from sqlalchemy import String, cast, func, or_, select
 from app.audit.models import AuditLog
 from app.auth.models import Department, LoginLog, Role, User
 from app.extensions import db
+from app.grid.columns import labels_column
 from app.grid.filters import text_contains
 from app.grid.services import GridColumn, GridDefinition
 from app.system.audit_text import ACTION_LABELS, ENTITY_LABELS, LOGIN_REASONS, describe_changes
@@ -81,15 +82,7 @@ def _role_columns(user):
     return [
         GridColumn("name", _l("角色名称"), Role.name, searchable=True, width=140),
         GridColumn("description", _l("说明"), Role.description, searchable=True, width=220),
-        GridColumn(
-            "data_scope",
-            _l("数据范围"),
-            Role.data_scope,
-            type="choice",
-            choices=lambda: [(key, str(label)) for key, label in DATA_SCOPE_LABELS.items()],
-            format=lambda value, row: str(DATA_SCOPE_LABELS.get(value, value or "")),
-            width=120,
-        ),
+        labels_column("data_scope", _l("数据范围"), Role.data_scope, DATA_SCOPE_LABELS, width=120),
         GridColumn("hide_numbers", _l("隐藏客户号码"), Role.hide_numbers, type="bool", width=150),
         GridColumn("permission_count", _l("权限数"), permission_count, type="number", width=110),
         GridColumn("user_count", _l("用户数"), user_count, type="number", width=110),
@@ -111,15 +104,7 @@ def _login_columns(user):
         GridColumn("username", _l("用户"), LoginLog.username, searchable=True, width=120),
         GridColumn("ip", _l("IP 地址"), LoginLog.ip, searchable=True, width=130),
         GridColumn("success", _l("登录成功"), LoginLog.success, type="bool", width=80),
-        GridColumn(
-            "reason",
-            _l("原因"),
-            LoginLog.reason,
-            type="choice",
-            choices=lambda: [(k, str(v)) for k, v in LOGIN_REASONS.items()],
-            format=lambda value, row: str(LOGIN_REASONS.get(value or "", value)),
-            width=130,
-        ),
+        labels_column("reason", _l("原因"), LoginLog.reason, LOGIN_REASONS, width=130),
         GridColumn("user_agent", _l("浏览器"), LoginLog.user_agent, searchable=True, default_visible=False, width=260),
     ]
 
@@ -150,15 +135,7 @@ def _audit_columns(user):
         GridColumn("at", _l("时间"), AuditLog.at, type="datetime", format=_local_seconds, width=150),
         GridColumn("user_name", _l("操作人"), AuditLog.user_name, searchable=True, width=100),
         GridColumn("ip", _l("IP 地址"), AuditLog.ip, searchable=True, width=120),
-        GridColumn(
-            "action",
-            _l("操作"),
-            AuditLog.action,
-            type="choice",
-            choices=lambda: [(k, str(v)) for k, v in ACTION_LABELS.items()],
-            format=lambda value, row: str(ACTION_LABELS.get(value, value)),
-            width=80,
-        ),
+        labels_column("action", _l("操作"), AuditLog.action, ACTION_LABELS, width=80),
         GridColumn(
             "entity",
             _l("对象"),

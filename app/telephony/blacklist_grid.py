@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.customers.phones import try_normalize
-from app.grid.columns import user_column
+from app.grid.columns import labels_column, user_column
 from app.grid.filters import text_contains
 from app.grid.services import GridColumn, GridDefinition
 from app.telephony.models_config import BLACKLIST_DIRECTIONS, BlacklistEntry
@@ -36,15 +36,7 @@ def blacklist_columns(user) -> list[GridColumn]:
         GridColumn(
             "number", _l("号码"), BlacklistEntry.number, searchable=True, search_condition=_number_search, width=140
         ),
-        GridColumn(
-            "direction",
-            _l("类型"),
-            BlacklistEntry.direction,
-            type="choice",
-            choices=lambda: [(key, str(label)) for key, label in BLACKLIST_DIRECTIONS.items()],
-            format=lambda value, row: str(BLACKLIST_DIRECTIONS.get(value, value or "")),
-            width=120,
-        ),
+        labels_column("direction", _l("类型"), BlacklistEntry.direction, BLACKLIST_DIRECTIONS, width=120),
         GridColumn("is_prefix", _l("前缀"), BlacklistEntry.is_prefix, type="bool", width=90),
         GridColumn("reason", _l("原因"), BlacklistEntry.reason, searchable=True, width=200),
         GridColumn("hit_count", _l("拦截次数"), BlacklistEntry.hit_count, type="number", width=120),

@@ -19,7 +19,7 @@ import pytest
 from gevent.event import Event
 from sqlalchemy import select
 
-from app.extensions import db, socketio
+from app.extensions import db
 from app.telephony.errors import SwitchError
 
 FS_ESL_URL = os.environ.get("FS_ESL_URL", "")
@@ -238,32 +238,6 @@ def make_customer():
         return customer
 
     return factory
-
-
-@pytest.fixture
-def tab(app):
-    """A signed-in browser tab of a user: its Socket.IO connection (pops arrive there)."""
-    opened = []
-
-    def open_tab(user):
-        from tests.conftest import AuthActions
-
-        http = app.test_client()
-        assert AuthActions(http).login(user).status_code == 302
-        socket = socketio.test_client(app, flask_test_client=http)
-        assert socket.is_connected()
-        socket.get_received()
-        opened.append(socket)
-        return socket
-
-    yield open_tab
-    for socket in opened:
-        if socket.is_connected():
-            socket.disconnect()
-
-
-def pops(socket) -> list[dict]:
-    return [m["args"][0] for m in socket.get_received() if m["name"] == "screen_pop"]
 
 
 def statuses(user) -> list[str]:

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.telephony import agent_state, commands, transfers
 from app.telephony.errors import SwitchError
-from tests.freeswitch.conftest import NEEDS_SWITCH, pops, status_of, statuses
+from tests.freeswitch.conftest import NEEDS_SWITCH, status_of, statuses
+from tests.support.fixtures import pops
 
 pytestmark = [pytest.mark.freeswitch, NEEDS_SWITCH]
 

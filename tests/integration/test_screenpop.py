@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from app.customers.models import Customer, FollowUp
-from app.extensions import db, socketio
+from app.extensions import db
 from app.telephony.live import LiveModel
+from tests.support.fixtures import pops
 from tests.unit.test_live_model import Player, events, named
 
 CUSTOMER_NUMBER = "13812345678"
@@ -17,33 +18,6 @@ AGENT_PERMISSIONS = ["phone.use", "customer.view", "customer.add", "followup.add
 @pytest.fixture
 def agent_role(make_role):
     return make_role("弹屏测试坐席", permissions=AGENT_PERMISSIONS, data_scope="own")
-
-
-@pytest.fixture
-def tab(app):
-    """A signed-in browser tab of a user: its own HTTP client and Socket.IO connection."""
-    opened = []
-
-    def open_tab(user):
-        from tests.conftest import AuthActions
-
-        http = app.test_client()
-        assert AuthActions(http).login(user).status_code == 302
-        socket = socketio.test_client(app, flask_test_client=http)
-        assert socket.is_connected()
-        socket.get_received()
-        opened.append(socket)
-        socket.http = http
-        return socket
-
-    yield open_tab
-    for socket in opened:
-        if socket.is_connected():
-            socket.disconnect()
-
-
-def pops(socket) -> list[dict]:
-    return [m["args"][0] for m in socket.get_received() if m["name"] == "screen_pop"]
 
 
 def ring(app, extension="1001", number=CUSTOMER_NUMBER, scenario="inbound-answered"):

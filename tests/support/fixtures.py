@@ -34,3 +34,33 @@ def switchboard(app, fake_switch):
         app.extensions.pop("zuoxi_switchboard", None)
     else:
         app.extensions["zuoxi_switchboard"] = previous
+
+
+@pytest.fixture
+def tab(app):
+    """A signed-in browser tab of a user: its own HTTP client (`socket.http`) and Socket.IO connection,
+    where the user's pops arrive."""
+    from app.extensions import socketio
+    from tests.conftest import AuthActions
+
+    opened = []
+
+    def open_tab(user):
+        http = app.test_client()
+        assert AuthActions(http).login(user).status_code == 302
+        socket = socketio.test_client(app, flask_test_client=http)
+        assert socket.is_connected()
+        socket.get_received()
+        opened.append(socket)
+        socket.http = http
+        return socket
+
+    yield open_tab
+    for socket in opened:
+        if socket.is_connected():
+            socket.disconnect()
+
+
+def pops(socket) -> list[dict]:
+    """The screen-pops a tab received since it was last read."""
+    return [m["args"][0] for m in socket.get_received() if m["name"] == "screen_pop"]
