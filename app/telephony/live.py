@@ -691,18 +691,25 @@ def install_live_model(app, switchboard, inline: bool = False) -> LiveModel:
     if not inline:
         model.directory.on_refresh = model._prepare_pops
         model.start_workers()
-        socketio.start_background_task(_wrapup_sweeper, model)
-        socketio.start_background_task(_directory_keeper, model)
+
+        def in_service() -> bool:
+            """The periodic tasks end with the switchboard, or when another model replaces this one."""
+            return not switchboard.stopped and app.extensions.get("zuoxi_live_model") is model
+
+        socketio.start_background_task(_wrapup_sweeper, model, in_service)
+        socketio.start_background_task(_directory_keeper, model, in_service)
     return model
 
 
-def _directory_keeper(model: LiveModel) -> None:
+def _directory_keeper(model: LiveModel, in_service) -> None:
     """Read the agent directory again before it is old, here, so that no ring ever waits for it
     (changes made in this process are read at once anyway; this is for other processes' changes)."""
     from app.telephony.directory import REFRESH_SECONDS
 
-    while model.app.extensions.get("zuoxi_live_model") is model:
+    while in_service():
         socketio.sleep(REFRESH_SECONDS / 2)
+        if not in_service():  # stopped while asleep: touch nothing of the database any more
+            return
         try:
             model.refresh_agents()
         except Exception:
@@ -717,13 +724,13 @@ def _warm_up() -> None:
     phone_location("13800138000")  # the Chinese names are a module of their own
 
 
-def _wrapup_sweeper(model: LiveModel, interval: float = 1.0) -> None:
+def _wrapup_sweeper(model: LiveModel, in_service, interval: float = 1.0) -> None:
     from app.telephony import agent_state
 
     def sweep():
         changes = agent_state.end_due_wrapups()
         return lambda: agent_state.announce(changes)
 
-    while model.app.extensions.get("zuoxi_live_model") is model:
+    while in_service():
         model._submit(sweep)
         socketio.sleep(interval)

@@ -73,6 +73,7 @@ class Switchboard:
         self.subscribers: list[Subscriber] = []
         self.connect_handlers = []
         self.running = False
+        self.stopped = False
         self._hub = None
 
     # -- life cycle ---------------------------------------------------------------------------------
@@ -87,6 +88,7 @@ class Switchboard:
 
     def stop(self) -> None:
         self.running = False
+        self.stopped = True  # for good: what was started alongside it (the live model's sweeps) ends too
         for link in self.links.values():
             if link.supervisor is not None:
                 link.supervisor.kill(block=False)
