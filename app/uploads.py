@@ -142,6 +142,17 @@ class Attachments:
     def path_of(self, item) -> str:
         return self.folder.path_of(item.stored_name)
 
+    def download(self, item):
+        """The stored file as a download under its original name, kept out of shared caches (customers'
+        documents). The caller has checked the user may see it."""
+        from flask import send_file
+
+        response = send_file(
+            self.path_of(item), mimetype=item.content_type, as_attachment=True, download_name=item.original_name
+        )
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
     def delete(self, item) -> str:
         """Delete the row; returns the stored name to remove from disk once the commit went through."""
         from app.extensions import db

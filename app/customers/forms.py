@@ -1,6 +1,7 @@
 """The add/edit page's form fields turned into the plain dict the services take, and back."""
 
 from app.customers.services import BUILTIN_FIELDS, GENDER_LABELS
+from app.fields.forms import custom_values
 from app.masking import mask_number
 
 
@@ -44,16 +45,7 @@ def form_to_data(form, custom_fields, customer=None, masked: bool = False) -> di
             }
         )
     data["contacts"] = contacts
-    extra = {}
-    for field in custom_fields:
-        name = f"extra.{field.key}"
-        if field.field_type == "multichoice":
-            extra[field.key] = [v for v in form.getlist(name) if v]
-        elif field.field_type == "bool":
-            extra[field.key] = form.get(name) or None
-        elif name in form:
-            extra[field.key] = form.get(name)
-    data["extra"] = extra
+    data["extra"] = custom_values(form, custom_fields)
     return data
 
 

@@ -1,6 +1,6 @@
 """Customer pages: the list, the detail page, add/edit, delete, follow-ups and files."""
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -152,12 +152,7 @@ def download_file(file_id):
     item = files.file_for_download(file_id, current_user)
     if item is None:
         abort(404)
-    response = send_file(
-        files.stored_path(item), mimetype=item.content_type, as_attachment=True, download_name=item.original_name
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return files.CUSTOMER_FILES.download(item)
 
 
 @bp.route("/files/<int:file_id>/delete", methods=["POST"])

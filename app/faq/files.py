@@ -5,6 +5,5 @@ from app.uploads import Attachments
 
 FAQ_FILES = Attachments("faq", FaqFile, "entry")
 save_upload = FAQ_FILES.save
-stored_path = FAQ_FILES.path_of
 delete_file = FAQ_FILES.delete
 remove_stored = FAQ_FILES.remove

@@ -1,6 +1,7 @@
 """The FAQ form's fields turned into the plain dict save_entry takes, and back."""
 
 from app.faq.services import category_tree
+from app.fields.forms import custom_values
 
 
 def form_context() -> dict:
@@ -12,15 +13,7 @@ def form_context() -> dict:
 def form_to_data(form) -> dict:
     from app.fields.services import custom_fields
 
-    extra = {}
-    for field in custom_fields("faq"):
-        name = f"extra.{field.key}"
-        if field.field_type == "multichoice":
-            extra[field.key] = [v for v in form.getlist(name) if v]
-        elif field.field_type == "bool":
-            extra[field.key] = form.get(name) or None
-        elif name in form:
-            extra[field.key] = form.get(name)
+    extra = custom_values(form, custom_fields("faq"))
     return {
         "title": form.get("title", ""),
         "category_id": form.get("category_id", ""),

@@ -1,7 +1,7 @@
 """FAQ pages: search and browse, entry detail, add/edit/delete, attached files, categories, and the
 compact JSON search the side panel calls."""
 
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -105,9 +105,7 @@ def upload(entry_id):
 @require_permission("faq.view")
 def download(file_id):
     item = db.session.get(FaqFile, file_id) or abort(404)
-    return send_file(
-        files.stored_path(item), mimetype=item.content_type, as_attachment=True, download_name=item.original_name
-    )
+    return files.FAQ_FILES.download(item)
 
 
 @bp.route("/files/<int:file_id>/delete", methods=["POST"])

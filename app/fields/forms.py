@@ -3,6 +3,21 @@
 FLAG_NAMES = ("required", "show_in_list", "show_in_form", "show_in_pop")
 
 
+def custom_values(form, fields) -> dict:
+    """The custom fields' inputs of a record form (`extra.<key>`), by field key: every ticked value of a
+    multiple choice, None for an unticked box, and only the fields the form showed otherwise."""
+    extra = {}
+    for field in fields:
+        name = f"extra.{field.key}"
+        if field.field_type == "multichoice":
+            extra[field.key] = [v for v in form.getlist(name) if v]
+        elif field.field_type == "bool":
+            extra[field.key] = form.get(name) or None
+        elif name in form:
+            extra[field.key] = form.get(name)
+    return extra
+
+
 def field_form_data(form, creating: bool) -> dict:
     """A field definition from the add/edit form; the type is read only when creating (it is fixed)."""
     data = {

@@ -6,6 +6,5 @@ from app.uploads import Attachments
 
 ORDER_FILES = Attachments("orders", OrderFile, "order")
 save_upload = ORDER_FILES.save
-stored_path = ORDER_FILES.path_of
 delete_file = ORDER_FILES.delete
 remove_stored = ORDER_FILES.remove

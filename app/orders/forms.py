@@ -1,5 +1,6 @@
 """The order form's post turned into the dict the services take, and an order back into form values."""
 
+from app.fields.forms import custom_values
 from app.products.forms import line_rows
 from app.timeutil import local_today
 
@@ -18,16 +19,7 @@ ORDER_FIELDS = (
 def order_data(form, fields) -> dict:
     data = {key: form.get(key, "") for key in ORDER_FIELDS}
     data["lines"] = line_rows(form)
-    extra = {}
-    for field in fields:
-        name = f"extra.{field.key}"
-        if field.field_type == "multichoice":
-            extra[field.key] = [v for v in form.getlist(name) if v]
-        elif field.field_type == "bool":
-            extra[field.key] = form.get(name) or None
-        elif name in form:
-            extra[field.key] = form.get(name)
-    data["extra"] = extra
+    data["extra"] = custom_values(form, fields)
     return data
 
 

@@ -1,6 +1,6 @@
 """Order pages: the search grid, add/edit with product lines, detail with steps and files, cancel, PDF."""
 
-from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -157,12 +157,7 @@ def download_file(file_id):
     if item is None:
         abort(404)
     _order_or_404(item.order_id)
-    response = send_file(
-        files.stored_path(item), mimetype=item.content_type, as_attachment=True, download_name=item.original_name
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return files.ORDER_FILES.download(item)
 
 
 @bp.route("/files/<int:file_id>/delete", methods=["POST"])
