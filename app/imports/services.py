@@ -148,10 +148,7 @@ class ImportRun:
             cleaner = RowCleaner(mapping, fields, self.user, self.options.get("category_id"))
             self.report = ErrorReport(self.job.id, headers)
             done = 0
-            # Reading ahead pays where the database works in a process of its own; SQLite works in this
-            # one, on the cores the reader needs, and every call would wait to take the GIL back.
-            in_thread = db.session.connection().dialect.name != "sqlite"
-            with ReadAhead(rows, cleaner.clean, in_thread) as chunks:
+            with ReadAhead(rows, cleaner.clean) as chunks:
                 for chunk in chunks:
                     done += self._chunk(chunk)
                     report_progress(self.job, done, max(self.job.total, done))  # commits the chunk with it
@@ -311,17 +308,17 @@ def _owner_of(numbers, existing: dict, known: dict) -> int | None:
 
 
 class ReadAhead:
-    """Chunks of read and cleaned rows; with in_thread, the next chunk is read in an OS thread while the
-    caller writes the current one.
+    """Chunks of read and cleaned rows; the next chunk is read in an OS thread while the caller writes
+    the current one.
 
-    Parsing the spreadsheet and cleaning its rows is Python work; psycopg2 lets go of the GIL while
-    PostgreSQL works on a chunk, so the two overlap. One chunk at most is read ahead: memory stays
-    flat whatever the file's size. Leaving the block waits for that chunk, so the file is never
-    closed under the reader."""
+    Parsing the spreadsheet and cleaning its rows is Python work; the database drivers let go of the
+    GIL while the database works on a statement (psycopg2 while PostgreSQL does, sqlite3 while SQLite
+    does, and a chunk goes in a few multi-row statements), so the two overlap on two cores. One chunk
+    at most is read ahead: memory stays flat whatever the file's size. Leaving the block waits for
+    that chunk, so the file is never closed under the reader."""
 
-    def __init__(self, rows, clean, in_thread: bool = True):
+    def __init__(self, rows, clean):
         self.rows, self.clean = rows, clean
-        self.start = _start_in_thread if in_thread else _run_now
         self.pending = None
 
     def __enter__(self):
@@ -346,19 +343,14 @@ class ReadAhead:
         return chunk
 
     def _chunks(self):
-        self.pending = self.start(self._read)
+        self.pending = _start_in_thread(self._read)
         while True:
             pending, self.pending = self.pending, None
             chunk = pending()
             if not chunk:
                 return
-            self.pending = self.start(self._read)
+            self.pending = _start_in_thread(self._read)
             yield chunk
-
-
-def _run_now(func):
-    result = func()
-    return lambda: result
 
 
 def _start_in_thread(func):

@@ -3,7 +3,8 @@
 
 Generates an .xlsx of --rows customers (name, two numbers in mixed forms, gender, birthday in the
 accepted forms, level, source, email, company, address, notes and two custom fields), then runs,
-each in a fresh child process so peak memory is its own:
+each in a fresh child process so peak memory is its own (the file is generated in one too, so no
+child starts from a large parent):
   read    openpyxl read-only iteration over every cell (the floor: the file has to be read)
   import  the real import job (validation, numbers, bulk writes, error report) into a fresh database
 Last line: import_xlsx rows=<n> seconds=<import s> ratio_to_openpyxl_read=<import/read> peak_mb=<import peak RSS>
@@ -164,9 +165,22 @@ def phase_import(path: str, db_url: str) -> dict:
         return {"seconds": seconds, "state": job.state, "result": job.result, "error": job.error}
 
 
-def child(phase: str, path: str, db_url: str) -> dict:
+def peak_rss_kb() -> int:
+    """This process's own peak resident size. Linux carries ru_maxrss over an exec, so a child's would
+    be at least its parent's size at the fork; VmHWM belongs to the new program alone."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def child(phase: str, path: str, db_url: str = "", rows: int = 0) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--phase", phase, "--file", path, "--db", db_url],
+        [sys.executable, __file__, "--phase", phase, "--file", path, "--db", db_url, "--rows", str(rows)],
         check=True,
         capture_output=True,
         text=True,
@@ -180,20 +194,24 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--db", default="", help="database URL (default: a fresh SQLite file)")
-    parser.add_argument("--phase", choices=["read", "import"], help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=["generate", "read", "import"], help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.phase:
-        result = phase_read(args.file) if args.phase == "read" else phase_import(args.file, args.db)
-        result["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        if args.phase == "generate":
+            generate(args.file, args.rows)
+            result = {}
+        else:
+            result = phase_read(args.file) if args.phase == "read" else phase_import(args.file, args.db)
+        result["maxrss_kb"] = peak_rss_kb()
         print(json.dumps(result, ensure_ascii=False))
         return
 
     workdir = tempfile.mkdtemp(prefix="zuoxi-bench-import-")
     path = os.path.join(workdir, "customers.xlsx")
     db_url = args.db or "sqlite:///" + os.path.join(workdir, "bench.db")
-    generate(path, args.rows)
+    child("generate", path, rows=args.rows)
     read = child("read", path, db_url)
     imported = child("import", path, db_url)
     if imported["state"] != "done" or imported["result"]["created"] != args.rows:
