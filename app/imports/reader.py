@@ -3,6 +3,10 @@
 
 import codecs
 import csv
+import os
+import pickle
+import subprocess
+import sys
 import zipfile
 
 from defusedxml import DefusedXmlException
@@ -39,11 +43,16 @@ def csv_encoding(path: str) -> str:
 
 
 class ImportFile:
-    """Iterates (row number, [cell values]) after the header row; row numbers are as a spreadsheet shows them."""
+    """Iterates (row number, [cell values]) after the header row; row numbers are as a spreadsheet shows them.
+
+    An .xlsx is read by a child process (sheet_reader.py) that hands the rows over a pipe, so that
+    reading it, the larger part of an import, runs beside the import's own work; a .csv is read here."""
 
     def __init__(self, path: str, kind: str):
         self.path, self.kind = path, kind
         self._workbook = None
+        self._reader = None
+        self._handle = None
 
     def __enter__(self):
         return self
@@ -51,16 +60,21 @@ class ImportFile:
     def __exit__(self, *exc):
         if self._workbook is not None:
             self._workbook.close()
+        if self._reader is not None:
+            self._reader.stop()
 
     def _xlsx_rows(self):
+        self._reader = SheetReaderProcess(self.path)
+        return self._reader.rows()
+
+    def _open_workbook(self):
         import openpyxl
 
         try:
             self._workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise ValidationError({_("文件"): _("无法读取 Excel 文件:%(e)s", e=type(exc).__name__)}) from None
+            raise unreadable_xlsx(type(exc).__name__) from None
         self._sheet = self._workbook.worksheets[0]
-        return enumerate(self._sheet.iter_rows(values_only=True), start=1)
 
     def _csv_rows(self):
         handle = open(self.path, encoding=csv_encoding(self.path), newline="", errors="strict")  # noqa: SIM115
@@ -68,7 +82,10 @@ class ImportFile:
         return enumerate(csv.reader(handle), start=1)
 
     def rows(self):
-        source = self._xlsx_rows() if self.kind == "xlsx" else self._csv_rows()
+        """The rows, from a reader started now, in the caller's thread (under gevent, the hub's)."""
+        return self._non_empty(self._xlsx_rows() if self.kind == "xlsx" else self._csv_rows())
+
+    def _non_empty(self, source):
         try:
             for number, values in source:
                 if values and any(v not in (None, "") for v in values):
@@ -78,20 +95,79 @@ class ImportFile:
         except csv.Error as exc:
             raise ValidationError({_("文件"): _("CSV 格式错误:%(e)s", e=str(exc))}) from None
         finally:
-            if self.kind == "csv":
+            if self._handle is not None:
                 self._handle.close()
 
     def estimated_rows(self) -> int:
         """Data rows, for the progress bar (the xlsx dimension or the csv line count)."""
         if self.kind == "xlsx":
             if self._workbook is None:
-                self._xlsx_rows()
+                self._open_workbook()
             return max(0, (self._sheet.max_row or 1) - 1)
         lines = 0
         with open(self.path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 lines += block.count(b"\n")
         return max(0, lines - 1)
+
+
+def unreadable_xlsx(kind: str) -> ValidationError:
+    return ValidationError({_("文件"): _("无法读取 Excel 文件:%(e)s", e=kind)})
+
+
+class _CellUnpickler(pickle.Unpickler):
+    """Cell values only: what openpyxl hands out, and nothing a pickle could be made to build."""
+
+    ALLOWED = {("datetime", name) for name in ("datetime", "date", "time", "timedelta")}
+
+    def find_class(self, module, name):
+        if (module, name) in self.ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not a cell value")
+
+
+class SheetReaderProcess:
+    """The child process reading an .xlsx (sheet_reader.py), and the rows it sends.
+
+    The pipe is a plain file descriptor, read with blocking reads: the rows are taken in the import's
+    read-ahead thread, an OS thread also under gevent, so the wait holds up nothing else."""
+
+    SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sheet_reader.py")
+
+    def __init__(self, path: str):
+        read_end, write_end = os.pipe()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", self.SCRIPT, path], stdin=subprocess.DEVNULL, stdout=write_end
+            )
+        except BaseException:
+            os.close(read_end)
+            raise
+        finally:
+            os.close(write_end)
+        self.stream = os.fdopen(read_end, "rb", buffering=1 << 16)
+
+    def rows(self):
+        while True:
+            try:
+                # One unpickler per message: an unpickler remembers every object it has loaded.
+                message = _CellUnpickler(self.stream).load()
+            except EOFError:  # killed, or out of its memory: it had no chance to say why
+                raise ValidationError({_("文件"): _("读取 Excel 文件的进程意外退出,文件可能已损坏或太大")}) from None
+            except pickle.UnpicklingError as exc:
+                raise unreadable_xlsx(str(exc)) from None
+            if message[0] == "rows":
+                yield from message[1]
+            elif message[0] == "end":
+                return
+            else:
+                raise unreadable_xlsx(str(message[1]))
+
+    def stop(self) -> None:
+        self.stream.close()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
 
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -168,7 +244,10 @@ def xlsx_dimension_rows(path: str) -> int:
 
 def header_and_rows(import_file: ImportFile):
     """The first non-empty row as the header, and an iterator over the rest."""
-    rows = import_file.rows()
+    return split_header(import_file.rows())
+
+
+def split_header(rows):
     for _number, values in rows:
         return [("" if v is None else str(v)) for v in values], rows
     raise ValidationError({_("文件"): _("文件是空的")})

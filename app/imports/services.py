@@ -18,7 +18,7 @@ import threading
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import chain, islice
 
 from flask import current_app
@@ -36,7 +36,14 @@ from app.fields.models import ParamItem
 from app.fields.services import custom_fields, merge_extra
 from app.imports.cleaning import RowCleaner
 from app.imports.columns import map_headers
-from app.imports.reader import ImportFile, detect_kind, header_and_rows, xlsx_dimension_rows, xlsx_header
+from app.imports.reader import (
+    ImportFile,
+    detect_kind,
+    header_and_rows,
+    split_header,
+    xlsx_dimension_rows,
+    xlsx_header,
+)
 from app.imports.report import ErrorReport
 from app.jobs.models import Job
 from app.jobs.runner import enqueue, report_progress
@@ -138,11 +145,15 @@ class ImportRun:
         self.options = job.payload["options"]
         self.path = os.path.join(import_dir(), job.payload["path"])
         self.counts = {"created": 0, "updated": 0, "skipped": 0, "failed": 0}
-        self.known_numbers: dict[str, int] = {}  # numbers written by this import so far → customer id
+        # Numbers the current chunk has written → customer id. Earlier chunks' are in the database (and
+        # found there), so memory stays flat however many rows the file has.
+        self.known_numbers: dict[str, int] = {}
 
     def run(self) -> dict:
         with _fewer_collections(), ImportFile(self.path, self.job.payload["kind"]) as import_file:
-            headers, rows = header_and_rows(import_file)
+            # The first row may take a while (a workbook's shared strings come first): wait for it
+            # the way the read-ahead waits, without holding up a gevent server.
+            headers, rows = _start_in_thread(partial(split_header, import_file.rows()))()
             fields = custom_fields("customer")
             mapping, _unknown = map_headers(headers, fields)
             cleaner = RowCleaner(mapping, fields, self.user, self.options.get("category_id"))
@@ -171,7 +182,7 @@ class ImportRun:
             else:
                 self._fail(number, cells, error)
         existing = self._existing_owners([values for _n, _c, values in good])
-        known = self.known_numbers
+        known = self.known_numbers = {}
         skip = self.options["existing"] == "skip"
         new_rows, new_numbers = [], set()
         for row in good:
@@ -199,9 +210,8 @@ class ImportRun:
         self.report.add(number, cells, message)
 
     def _existing_owners(self, rows) -> dict[str, int]:
-        numbers = {p["normalized"] for values in rows for p in values["phones"]}
-        found = {n: self.known_numbers[n] for n in numbers if n in self.known_numbers}
-        wanted = list(numbers - set(found))
+        wanted = list({p["normalized"] for values in rows for p in values["phones"]})
+        found = {}
         for start in range(0, len(wanted), 500):
             found.update(db.session.execute(_owners_query(), {"numbers": wanted[start : start + 500]}).all())
         return found

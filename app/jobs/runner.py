@@ -15,6 +15,7 @@ from flask_babel import force_locale
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.errors import ValidationError
 from app.extensions import db, socketio
 from app.jobs.models import Job
 from app.timeutil import utcnow
@@ -107,7 +108,8 @@ def run_job(job_id: int) -> None:
         log.exception("job %s (%s) failed", job_id, job.kind)
         job = db.session.get(Job, job_id)
         job.state = "failed"
-        job.error = f"{type(exc).__name__}: {exc}"[:2000]
+        # What the user did wrong (an unreadable file…) is said as it is; anything else names its kind.
+        job.error = (exc.message if isinstance(exc, ValidationError) else f"{type(exc).__name__}: {exc}")[:2000]
         log.debug(traceback.format_exc())
     else:
         job.state = "done"

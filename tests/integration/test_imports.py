@@ -220,3 +220,55 @@ def test_text_is_stored_exactly_as_written(app, admin_client):
     job = run_import(app, admin_client, io.BytesIO(text.encode()), filename="客户.csv")
     assert job.result["created"] == 1, job.result
     assert customer_named("郑十一").notes == "C:\\\\客户\\\\资料\t第一行\n第二行 \\\\N"
+
+
+def broken_after_header(data: io.BytesIO) -> io.BytesIO:
+    """The same workbook with its sheet cut off in the middle of the second row, as a truncated copy is."""
+    import zipfile
+
+    source, target = zipfile.ZipFile(data), io.BytesIO()
+    with zipfile.ZipFile(target, "w") as out:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                second_row = content.index(b'<row r="2"')
+                content = content[: second_row + 40]
+            out.writestr(item, content)
+    target.seek(0)
+    return target
+
+
+def test_a_sheet_broken_after_its_header_fails_with_a_clear_message_and_writes_nothing(app, admin_client):
+    data = broken_after_header(xlsx_file([["周一", "13300000001"], ["吴二", "13300000002"]]))
+    job = run_import(app, admin_client, data)
+    assert job.state == "failed"
+    assert job.error.startswith("文件:无法读取 Excel 文件"), job.error
+    assert db.session.scalar(select(func.count(Customer.id))) == 0
+    page = admin_client.get("/customers/import/").get_data(as_text=True)
+    assert "导入失败:文件:无法读取 Excel 文件" in page
+
+
+def test_leaving_an_xlsx_early_ends_the_process_reading_it(tmp_path):
+    from app.imports.reader import ImportFile
+
+    path = tmp_path / "customers.xlsx"
+    # Far more rows than the pipe and its buffer hold: the reader cannot have finished on its own.
+    path.write_bytes(xlsx_file([[f"客户{i}", f"133{i:08d}"] for i in range(20000)]).getvalue())
+    with ImportFile(str(path), "xlsx") as import_file:
+        rows = import_file.rows()
+        assert next(rows)[1][:2] == ["客户姓名*", "电话1"]
+        reader = import_file._reader.process
+        assert reader.poll() is None, "still reading the rest"
+    assert reader.poll() is not None
+
+
+def test_rows_come_from_the_reader_as_cell_values_only():
+    import os
+    import pickle
+
+    from app.imports.reader import _CellUnpickler
+
+    cells = ("周一", 1.5, 3, True, None, date(1985, 5, 6))
+    assert _CellUnpickler(io.BytesIO(pickle.dumps(cells))).load() == cells
+    with pytest.raises(pickle.UnpicklingError):
+        _CellUnpickler(io.BytesIO(pickle.dumps(os.system))).load()
