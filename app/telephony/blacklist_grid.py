@@ -1,7 +1,9 @@
-"""The blacklist (call firewall, cloud-callcenter-admin §七.6) as a shared data grid.
+"""The blacklist (call firewall, cloud-callcenter-admin §七.6) and the no-record numbers
+(desktop-callcenter-crm §5.3) as shared data grids.
 
-The first four column labels are the import sheet's headers (号码 / 类型 / 前缀 / 原因), so an exported
-file can be edited and imported again as it is.
+Numbers are masked for a role that hides numbers (they are often customers' numbers); the search still
+takes the whole number. The blacklist's first four column labels are the import sheet's headers
+(号码 / 类型 / 前缀 / 原因), so an exported file can be edited and imported again as it is.
 """
 
 from flask_babel import lazy_gettext as _l
@@ -11,20 +13,24 @@ from app.customers.phones import try_normalize
 from app.grid.columns import labels_column, user_column
 from app.grid.filters import text_contains
 from app.grid.services import GridColumn, GridDefinition
-from app.telephony.models_config import BLACKLIST_DIRECTIONS, BlacklistEntry
+from app.telephony.models_config import BLACKLIST_DIRECTIONS, BlacklistEntry, NoRecordNumber
 from app.timeutil import format_local
 
 
-def _number_search(text: str):
+def number_search(column):
     """Numbers are stored normalized: "+86 138-1234-5678" finds 13812345678, digits find part of a number."""
-    conditions = [text_contains(BlacklistEntry.number, text)]
-    found = try_normalize(text)
-    if found is not None:
-        conditions.append(BlacklistEntry.number == found.normalized)
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if digits and digits != text:
-        conditions.append(text_contains(BlacklistEntry.number, digits))
-    return or_(*conditions)
+
+    def condition(text: str):
+        conditions = [text_contains(column, text)]
+        found = try_normalize(text)
+        if found is not None:
+            conditions.append(column == found.normalized)
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if digits and digits != text:
+            conditions.append(text_contains(column, digits))
+        return or_(*conditions)
+
+    return condition
 
 
 def _local_minutes(value, row):
@@ -34,7 +40,13 @@ def _local_minutes(value, row):
 def blacklist_columns(user) -> list[GridColumn]:
     return [
         GridColumn(
-            "number", _l("号码"), BlacklistEntry.number, searchable=True, search_condition=_number_search, width=140
+            "number",
+            _l("号码"),
+            BlacklistEntry.number,
+            searchable=True,
+            mask_phone=True,
+            search_condition=number_search(BlacklistEntry.number),
+            width=140,
         ),
         labels_column("direction", _l("类型"), BlacklistEntry.direction, BLACKLIST_DIRECTIONS, width=120),
         GridColumn("is_prefix", _l("前缀"), BlacklistEntry.is_prefix, type="bool", width=90),
@@ -56,4 +68,31 @@ BLACKLIST_GRID = GridDefinition(
     base_query=lambda user: select(BlacklistEntry.id),
     id_expr=BlacklistEntry.id,
     default_sort=[("created_at", "desc")],
+)
+
+
+def no_record_columns(user) -> list[GridColumn]:
+    return [
+        GridColumn(
+            "number",
+            _l("号码"),
+            NoRecordNumber.number,
+            searchable=True,
+            mask_phone=True,
+            search_condition=number_search(NoRecordNumber.number),
+            width=160,
+        ),
+        GridColumn("note", _l("备注"), NoRecordNumber.note, searchable=True, width=260),
+        GridColumn(
+            "created_at", _l("添加时间"), NoRecordNumber.created_at, type="datetime", format=_local_minutes, width=140
+        ),
+    ]
+
+
+NO_RECORD_GRID = GridDefinition(
+    id="no_record",
+    columns=no_record_columns,
+    base_query=lambda user: select(NoRecordNumber.id),
+    id_expr=NoRecordNumber.id,
+    default_sort=[("number", "asc")],
 )

@@ -18,7 +18,7 @@ from app.permissions import require_permission
 from app.telephony import admin_services as services
 from app.telephony import blacklist_io, bp
 from app.telephony import models_config as m
-from app.telephony.blacklist_grid import BLACKLIST_GRID
+from app.telephony.blacklist_grid import BLACKLIST_GRID, NO_RECORD_GRID
 from app.telephony.models_agent import AgentPresence
 
 ADMIN, BLACKLIST = "telephony.admin", "blacklist.manage"
@@ -188,9 +188,9 @@ def agent_phone_rotate(user_id):
 
 
 def _blacklist_page(status=200, errors=None, problems=None):
-    no_record = list(db.session.scalars(select(m.NoRecordNumber).order_by(m.NoRecordNumber.number)))
     page = render_template(
-        "telephony/admin_blacklist.html", m=m, grid=grid_config(BLACKLIST_GRID, current_user), no_record=no_record,
+        "telephony/admin_blacklist.html", m=m, grid=grid_config(BLACKLIST_GRID, current_user),
+        no_record_grid=grid_config(NO_RECORD_GRID, current_user),
         errors=errors or {}, problems=problems or [], values=request.form,
     )  # fmt: skip
     return page, status
@@ -210,6 +210,16 @@ add_grid_routes(
     permission=BLACKLIST,
     endpoints=("blacklist", "blacklist_data", "blacklist_export"),
     export_name=_l("黑名单"),
+)
+
+
+add_grid_routes(
+    bp,
+    "/blacklist/no-record",
+    NO_RECORD_GRID,
+    permission=BLACKLIST,
+    endpoints=("no_record", "no_record_data", "no_record_export"),
+    export_name=_l("不录音号码"),
 )
 
 
@@ -289,8 +299,16 @@ def no_record_phone(phone_id):
     return redirect(url_for("customers.detail", customer_id=phone.customer_id, _anchor="phones"))
 
 
-@bp.route("/blacklist/no-record/<int:item_id>/delete", methods=["POST"])
+@bp.route("/blacklist/no-record/delete", methods=["POST"])
 @require_permission(BLACKLIST)
-def no_record_delete(item_id):
-    entry = _get(m.NoRecordNumber, item_id)
-    return _blacklist_saved(lambda: db.session.delete(entry), _("已移出不录音号码。"))
+def no_record_delete_selected():
+    """The rows ticked in the no-record grid; their ids arrive comma-separated in `ids`."""
+    ids = [item for item in request.form.get("ids", "").split(",") if item.strip()]
+    try:
+        count = services.delete_no_record_numbers(ids)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _blacklist_page(400, exc.errors)
+    db.session.commit()
+    flash(_("已把 %(n)d 个号码移出不录音号码。", n=count), "success")
+    return redirect(url_for("telephony.blacklist", _anchor="no-record"))

@@ -1,5 +1,6 @@
-"""The blacklist page in a browser: numbers added through the form show in the grid, the search finds a
-number written with spaces, and ticking rows and pressing "移出所选" removes exactly those."""
+"""The blacklist page in a browser: numbers added through the forms show in the blacklist and no-record
+grids, the search finds a number written with spaces, and ticking rows and pressing "移出所选" removes
+exactly those, from that list only."""
 
 import secrets
 
@@ -51,3 +52,40 @@ def test_tick_and_remove_blacklisted_numbers(live_server, live_data, login_page,
     grid.locator(".zgrid-search").press("Enter")
     expect(grid.locator(".zgrid-total")).to_have_text("共 1 条")
     expect(grid.locator(".tabulator-row", has_text=keep)).to_be_visible()
+
+
+def test_tick_and_remove_no_record_numbers(live_server, live_data, login_page, page):
+    base = live_server.url
+    tag = secrets.token_hex(3)
+    digits = str(int(tag, 16) % 10_000).zfill(4)
+    live_data.create_user(f"nr_admin_{tag}", superuser=True, display_name="录音管理员")
+    login_page(f"nr_admin_{tag}")
+    page.goto(base + "/phone/blacklist")
+    for number, note in ((f"137 5555 {digits}", f"保留{tag}"), (f"+86 136-5555-{digits}", f"移出{tag}")):
+        page.fill("form[action$='/no-record'] input[name=number]", number)
+        page.fill("form[action$='/no-record'] input[name=note]", note)
+        page.click("form[action$='/no-record'] button[type=submit]")
+        expect(page.locator(".flash-success")).to_contain_text("已加入不录音号码")
+
+    grid = page.locator("#grid-no_record")
+    grid.locator(".zgrid-search").fill(tag)
+    grid.locator(".zgrid-search").press("Enter")
+    expect(grid.locator(".zgrid-total")).to_have_text("共 2 条")
+    row = grid.locator(".tabulator-row", has_text=f"移出{tag}")
+    expect(row).to_contain_text(f"1365555{digits}")
+
+    remove = page.locator("#no-record-delete-form button[type=submit]")
+    blacklist_remove = page.locator("#blacklist-delete-form button[type=submit]")
+    expect(remove).to_be_disabled()
+    row.locator(".zgrid-select-cell input[type=checkbox]").check()
+    expect(remove).to_contain_text("(1)")
+    expect(blacklist_remove).to_be_disabled()  # ticks in one grid are not the other's
+    page.once("dialog", lambda dialog: dialog.accept())
+    remove.click()
+    expect(page.locator(".flash-success")).to_contain_text("已把 1 个号码移出不录音号码")
+
+    grid = page.locator("#grid-no_record")
+    grid.locator(".zgrid-search").fill(tag)
+    grid.locator(".zgrid-search").press("Enter")
+    expect(grid.locator(".zgrid-total")).to_have_text("共 1 条")
+    expect(grid.locator(".tabulator-row", has_text=f"保留{tag}")).to_be_visible()

@@ -1,5 +1,6 @@
-"""The blacklist on the shared grid: server paging, sort, filters, search by any written form of a number,
-export of the current query (importable again), removal of the ticked rows, and the permission."""
+"""The blacklist and the no-record numbers on the shared grid: server paging, sort, filters, search by any
+written form of a number, export of the current query (the blacklist's importable again), removal of the
+ticked rows, and the permission."""
 
 import csv
 import io
@@ -11,12 +12,12 @@ from sqlalchemy import func, select
 
 from app.audit.models import AuditLog
 from app.extensions import db
-from app.telephony.models_config import BlacklistEntry
+from app.telephony.models_config import BlacklistEntry, NoRecordNumber
 
 
-def _rows(client, **params):
+def _rows(client, url="/phone/blacklist/data", **params):
     query = {k: (json.dumps(v) if isinstance(v, list) else v) for k, v in params.items()}
-    response = client.get("/phone/blacklist/data", query_string=query)
+    response = client.get(url, query_string=query)
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()
 
@@ -39,6 +40,8 @@ def test_blacklist_page_holds_the_grid_and_its_actions(admin_client):
     assert "/phone/blacklist/data" in page and "/phone/blacklist/export" in page
     assert 'action="/phone/blacklist/delete"' in page and 'action="/phone/blacklist/import"' in page
     assert 'action="/phone/blacklist/add"' in page and "不录音号码" in page
+    assert "/phone/blacklist/no-record/data" in page and "/phone/blacklist/no-record/export" in page
+    assert 'action="/phone/blacklist/no-record/delete"' in page and 'action="/phone/blacklist/no-record"' in page
 
 
 def test_blacklist_pages_on_the_server_and_sorts_by_number(admin_client):
@@ -162,3 +165,81 @@ def test_blacklist_grid_needs_the_blacklist_permission(client, auth, make_user, 
     entry_id = db.session.scalar(select(BlacklistEntry.id))
     assert client.post("/phone/blacklist/delete", data={"ids": str(entry_id)}).status_code == 403
     assert db.session.get(BlacklistEntry, entry_id) is not None
+
+
+NO_RECORD = "/phone/blacklist/no-record/data"
+
+
+def _no_record(number, note=""):
+    entry = NoRecordNumber(number=number, note=note)
+    db.session.add(entry)
+    return entry
+
+
+def test_no_record_numbers_page_on_the_server_and_are_found_by_any_written_form(admin_client):
+    for n in range(30):
+        _no_record(f"139000000{n:02d}", note="董事长" if n == 7 else "")
+    _no_record("1061234567", note="总部")
+    db.session.commit()
+    first = _rows(admin_client, NO_RECORD, size=20)
+    assert first["total"] == 31 and first["last_page"] == 2 and len(first["data"]) == 20
+    assert first["data"][0]["number"] == "1061234567", "sorted by number by default"
+    last = _rows(admin_client, NO_RECORD, size=20, page=2, sort=[{"field": "number", "dir": "desc"}])
+    assert [r["number"] for r in last["data"]][-1] == "1061234567"
+    assert [r["number"] for r in _rows(admin_client, NO_RECORD, q="+86 139-0000-0007")["data"]] == ["13900000007"]
+    assert [r["number"] for r in _rows(admin_client, NO_RECORD, q="(010) 6123-4567")["data"]] == ["1061234567"]
+    assert [r["note"] for r in _rows(admin_client, NO_RECORD, q="董事长")["data"]] == ["董事长"]
+
+
+def test_no_record_export_has_the_current_query(admin_client):
+    _no_record("13812345678", note="董事长")
+    _no_record("13900000000", note="=cmd|' /C calc'!A0")
+    db.session.commit()
+    response = admin_client.get(
+        "/phone/blacklist/no-record/export",
+        query_string={"format": "csv", "filter": json.dumps([{"field": "number", "op": "starts", "value": "139"}])},
+    )
+    table = _csv(response)
+    assert quote("不录音号码.csv") in response.headers["Content-Disposition"]
+    assert table[0][:2] == ["号码", "备注"]
+    assert [row[:2] for row in table[1:]] == [["13900000000", "'=cmd|' /C calc'!A0"]]
+
+
+def test_remove_the_ticked_no_record_numbers_only(admin_client):
+    keep = _no_record("13811110000")
+    gone = [_no_record("13822220000"), _no_record("13833330000")]
+    blacklisted = _add("13822220000")
+    db.session.commit()
+    ids = ",".join(str(e.id) for e in gone)
+    response = admin_client.post("/phone/blacklist/no-record/delete", data={"ids": ids}, follow_redirects=True)
+    assert response.status_code == 200 and "已把 2 个号码移出不录音号码" in response.get_data(as_text=True)
+    assert [r["number"] for r in _rows(admin_client, NO_RECORD)["data"]] == [keep.number]
+    assert db.session.get(BlacklistEntry, blacklisted.id) is not None, "the blacklist is another list"
+    removals = select(func.count(AuditLog.id)).where(AuditLog.entity == "no_record_number", AuditLog.action == "delete")
+    assert db.session.scalar(removals) == 2
+    for bad in ("", "abc", f"{keep.id},1;drop"):
+        response = admin_client.post("/phone/blacklist/no-record/delete", data={"ids": bad})
+        assert response.status_code == 400 and "请先勾选" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(NoRecordNumber, keep.id) is not None
+
+
+def test_no_record_grid_needs_the_blacklist_permission(client, auth, make_user, make_role):
+    entry = _no_record("13811110000")
+    db.session.commit()
+    auth.login(make_user("caller", role=make_role(permissions=["calls.view"])))
+    assert client.get(NO_RECORD).status_code == 403
+    assert client.get("/phone/blacklist/no-record/export?format=csv").status_code == 403
+    assert client.post("/phone/blacklist/no-record/delete", data={"ids": str(entry.id)}).status_code == 403
+    assert db.session.get(NoRecordNumber, entry.id) is not None
+
+
+def test_a_role_that_hides_numbers_sees_blacklisted_numbers_masked(client, auth, make_user, make_role):
+    _add("13812345678", reason="骚扰")
+    db.session.commit()
+    role = make_role(permissions=["blacklist.manage"], data_scope="all", hide_numbers=True)
+    auth.login(make_user("masked_manager", role=role))
+    rows = _rows(client, q="+86 138 1234 5678")["data"]
+    assert [(r["number"], r["reason"]) for r in rows] == [("138****5678", "骚扰")]
+    export = client.get("/phone/blacklist/export", query_string={"format": "csv"}).get_data(as_text=True)
+    assert "138****5678" in export and "13812345678" not in export

@@ -58,7 +58,8 @@ def test_manager_marks_and_unmarks_a_customers_number(client, login_with, make_c
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "已加入不录音号码。" in page and "恢复录音" in _toggle_form(page, phone.id)
     # the admin page lists it too
-    assert "13812345678" in client.get("/phone/blacklist").get_data(as_text=True)
+    listed = client.get("/phone/blacklist/no-record/data").get_json()["data"]
+    assert [row["number"] for row in listed] == ["13812345678"]
 
     client.post(f"/phone/blacklist/no-record/phone/{phone.id}", data={"no_record": "1"})
     assert _listed() == ["13812345678"]  # marking twice keeps one entry
@@ -84,6 +85,11 @@ def test_masked_manager_toggles_without_seeing_the_number(client, login_with, ma
     assert _listed() == ["13912345678"]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "已加入不录音号码。" in page and "13912345678" not in page
+    # nor on the list's own page, where the whole number still finds it
+    listed = client.get("/phone/blacklist/no-record/data", query_string={"q": "13912345678"}).get_json()["data"]
+    assert [row["number"] for row in listed] == ["139****5678"]
+    export = client.get("/phone/blacklist/no-record/export", query_string={"format": "csv"}).get_data(as_text=True)
+    assert "139****5678" in export and "13912345678" not in export
 
 
 def test_without_the_permission_there_is_no_button_and_the_post_is_refused(client, login_with, make_customer):
