@@ -252,17 +252,32 @@ def shown_phone(number: str, extension: str, user) -> str:
     return mask_number(text) if getattr(user, "hides_numbers", False) else text
 
 
-@lru_cache(maxsize=1)
-def _lookup_statement():
-    """Built once: a reused statement keeps its SQL cache key, a good part of a lookup's cost."""
-    from sqlalchemy import bindparam, select
+def having_number(dialect_name: str):
+    """Customer.id among the customers with the number bound as :normalized.
+
+    On PostgreSQL written `= ANY(ARRAY(subquery))`: the numbers' index is read once, as an init plan, and
+    the customers come by primary key. `IN (subquery)` is planned as a semi-join that weighs every index of
+    the customer table, and planning it took longer than running it (0.25 against 0.05 ms)."""
+    from sqlalchemy import any_, bindparam, func, select
 
     from app.customers.models import Customer, CustomerPhone
 
     ids = select(CustomerPhone.customer_id).where(CustomerPhone.normalized == bindparam("normalized"))
+    if dialect_name == "postgresql":
+        return Customer.id == any_(func.array(ids.scalar_subquery()))
+    return Customer.id.in_(ids)
+
+
+@lru_cache(maxsize=4)
+def _lookup_statement(dialect_name: str):
+    """Built once: a reused statement keeps its SQL cache key, a good part of a lookup's cost."""
+    from sqlalchemy import bindparam, select
+
+    from app.customers.models import Customer
+
     return (
         select(Customer)
-        .where(Customer.id.in_(ids))
+        .where(having_number(dialect_name))
         .order_by(Customer.last_contact_at.desc(), Customer.id.desc())
         .limit(bindparam("limit"))
     )
@@ -278,7 +293,7 @@ def find_customers_by_phone(raw, user=None, limit: int = 20, options=()) -> list
     found = try_normalize(raw)
     if found is None:
         return []
-    query = _lookup_statement()
+    query = _lookup_statement(db.engine.dialect.name)
     if user is not None and (conditions := customer_scope(user)):
         query = query.where(*conditions)
     if options:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 
 from app.auth.models import User
 from app.customers.models import Customer, FollowUp
-from app.customers.phones import phone_location, shown_phone, try_normalize
+from app.customers.phones import having_number, phone_location, shown_phone, try_normalize
 from app.errors import ValidationError
 from app.extensions import db
 from app.masking import mask_number
@@ -232,17 +232,14 @@ def _owner_alias():
 
 
 def _card_query(agent):
-    from sqlalchemy import bindparam
-
     from app.customers.access import customer_scope
     from app.customers.models import CustomerPhone
 
     owner = _owner_alias()
-    having_number = select(CustomerPhone.customer_id).where(CustomerPhone.normalized == bindparam("normalized"))
     newest_first = (Customer.last_contact_at.desc(), Customer.id.desc())
     chosen = (
         select(Customer.id)
-        .where(Customer.id.in_(having_number), *customer_scope(agent))
+        .where(having_number(db.engine.dialect.name), *customer_scope(agent))
         .order_by(*newest_first)
         .limit(MAX_CARDS)
     )
