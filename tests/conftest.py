@@ -23,6 +23,18 @@ pytest_plugins = ["tests.support.fixtures"]
 TEST_PASSWORD = "Passw0rd-test"
 
 
+def pytest_configure(config):
+    """The telephony tests replay the FreeSWITCH captures kept beside the repository: without them, say so
+    once, here, instead of a hundred failures that do not name the cause."""
+    from tests.support.captures import CAPTURES
+
+    if not CAPTURES.is_dir():
+        raise pytest.UsageError(
+            f"FreeSWITCH captures not found in {CAPTURES}: they come beside the repository as "
+            "../shared/freeswitch-events/; set ZUOXI_CAPTURES to where they are."
+        )
+
+
 def test_database_url(tmp_path_factory) -> str:
     url = os.environ.get("ZUOXI_TEST_DATABASE_URL")
     if url:
