@@ -321,9 +321,10 @@ class ReadAhead:
     """Chunks of read and cleaned rows; the next chunk is read in an OS thread while the caller writes
     the current one.
 
-    Parsing the spreadsheet and cleaning its rows is Python work; the database drivers let go of the
-    GIL while the database works on a statement (psycopg2 while PostgreSQL does, sqlite3 while SQLite
-    does, and a chunk goes in a few multi-row statements), so the two overlap on two cores. One chunk
+    Taking rows (from the sheet reader's pipe, or parsing a CSV) and cleaning them is Python work; the
+    database drivers let go of the GIL while the database works on a statement (psycopg2 while
+    PostgreSQL does, sqlite3 while SQLite does, and a chunk goes in a few multi-row statements), so the
+    two overlap. One chunk
     at most is read ahead: memory stays flat whatever the file's size. Leaving the block waits for
     that chunk, so the file is never closed under the reader."""
 
