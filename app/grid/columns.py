@@ -1,11 +1,20 @@
-"""Column pieces most grids share: a parameter item's or a user's name in place of its id, and the value
-lists their filters offer."""
+"""Column pieces most grids share: a parameter item's or a user's name in place of its id, the value
+lists their filters offer, and times shown in local time as text (so an export shows them as the grid does)."""
 
 from sqlalchemy import select
 
 from app.auth.models import User
 from app.extensions import db
 from app.fields.models import ParamItem
+from app.timeutil import format_local
+
+
+def local_minutes(value, row):
+    return format_local(value, "%Y-%m-%d %H:%M")
+
+
+def local_seconds(value, row):
+    return format_local(value, "%Y-%m-%d %H:%M:%S")
 
 
 def param_label_expr(column):

@@ -62,10 +62,8 @@ class ImportFile:
             self._workbook.close()
         if self._reader is not None:
             self._reader.stop()
-
-    def _xlsx_rows(self):
-        self._reader = SheetReaderProcess(self.path)
-        return self._reader.rows()
+        if self._handle is not None:
+            self._handle.close()
 
     def _open_workbook(self):
         import openpyxl
@@ -76,27 +74,25 @@ class ImportFile:
             raise unreadable_xlsx(type(exc).__name__) from None
         self._sheet = self._workbook.worksheets[0]
 
-    def _csv_rows(self):
-        handle = open(self.path, encoding=csv_encoding(self.path), newline="", errors="strict")  # noqa: SIM115
-        self._handle = handle
-        return enumerate(csv.reader(handle), start=1)
-
     def rows(self):
-        """The rows, from a reader started now, in the caller's thread (under gevent, the hub's)."""
-        return self._non_empty(self._xlsx_rows() if self.kind == "xlsx" else self._csv_rows())
+        """The non-empty rows, from a reader started now, in the caller's thread (under gevent, the hub's)."""
+        if self.kind == "xlsx":
+            self._reader = SheetReaderProcess(self.path)  # it leaves out empty rows itself
+            return self._reader.rows()
+        self._handle = open(self.path, encoding=csv_encoding(self.path), newline="", errors="strict")  # noqa: SIM115
+        return self._csv_rows(csv.reader(self._handle))
 
-    def _non_empty(self, source):
+    def _csv_rows(self, reader):
         try:
-            for number, values in source:
-                if values and any(v not in (None, "") for v in values):
-                    yield number, list(values)
+            for number, values in enumerate(reader, start=1):
+                if any(values):  # a CSV cell is a string, empty or not
+                    yield number, values
         except UnicodeDecodeError:
             raise ValidationError({_("文件"): _("CSV 文件编码无法识别,请另存为 UTF-8")}) from None
         except csv.Error as exc:
             raise ValidationError({_("文件"): _("CSV 格式错误:%(e)s", e=str(exc))}) from None
         finally:
-            if self._handle is not None:
-                self._handle.close()
+            self._handle.close()
 
     def estimated_rows(self) -> int:
         """Data rows, for the progress bar (the xlsx dimension or the csv line count)."""
@@ -157,7 +153,8 @@ class SheetReaderProcess:
             except pickle.UnpicklingError as exc:
                 raise unreadable_xlsx(str(exc)) from None
             if message[0] == "rows":
-                yield from message[1]
+                for number, values in message[1]:
+                    yield number, list(values)
             elif message[0] == "end":
                 return
             else:

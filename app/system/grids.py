@@ -8,20 +8,11 @@ from sqlalchemy import String, cast, func, or_, select
 from app.audit.models import AuditLog
 from app.auth.models import Department, LoginLog, Role, User
 from app.extensions import db
-from app.grid.columns import labels_column
+from app.grid.columns import labels_column, local_minutes, local_seconds
 from app.grid.filters import text_contains
 from app.grid.services import GridColumn, GridDefinition
 from app.system.audit_text import ACTION_LABELS, ENTITY_LABELS, LOGIN_REASONS, describe_changes
 from app.system.roles import DATA_SCOPE_LABELS
-from app.timeutil import format_local
-
-
-def _local_seconds(value, row):
-    return format_local(value, "%Y-%m-%d %H:%M:%S")
-
-
-def _local_minutes(value, row):
-    return format_local(value, "%Y-%m-%d %H:%M")
 
 
 def _department_choices():
@@ -55,13 +46,13 @@ def _user_columns(user):
         GridColumn("enabled", _l("启用"), User.enabled, type="bool", width=70),
         GridColumn("is_superuser", _l("超级用户"), User.is_superuser, type="bool", width=80),
         GridColumn(
-            "last_login_at", _l("最后登录"), User.last_login_at, type="datetime", format=_local_minutes, width=140
+            "last_login_at", _l("最后登录"), User.last_login_at, type="datetime", format=local_minutes, width=140
         ),
         GridColumn("lock_limit", _l("锁定上限"), User.lock_limit, type="number", width=80),
         GridColumn("lock_days", _l("锁定天数"), User.lock_days, type="number", width=80),
         GridColumn("email", _l("邮箱"), User.email, searchable=True, default_visible=False),
         GridColumn(
-            "created_at", _l("创建时间"), User.created_at, type="datetime", format=_local_minutes, default_visible=False
+            "created_at", _l("创建时间"), User.created_at, type="datetime", format=local_minutes, default_visible=False
         ),
     ]
 
@@ -100,7 +91,7 @@ ROLES_GRID = GridDefinition(
 
 def _login_columns(user):
     return [
-        GridColumn("at", _l("时间"), LoginLog.at, type="datetime", format=_local_seconds, width=150),
+        GridColumn("at", _l("时间"), LoginLog.at, type="datetime", format=local_seconds, width=150),
         GridColumn("username", _l("用户"), LoginLog.username, searchable=True, width=120),
         GridColumn("ip", _l("IP 地址"), LoginLog.ip, searchable=True, width=130),
         GridColumn("success", _l("登录成功"), LoginLog.success, type="bool", width=80),
@@ -132,7 +123,7 @@ def _changes_contain(text: str):
 
 def _audit_columns(user):
     return [
-        GridColumn("at", _l("时间"), AuditLog.at, type="datetime", format=_local_seconds, width=150),
+        GridColumn("at", _l("时间"), AuditLog.at, type="datetime", format=local_seconds, width=150),
         GridColumn("user_name", _l("操作人"), AuditLog.user_name, searchable=True, width=100),
         GridColumn("ip", _l("IP 地址"), AuditLog.ip, searchable=True, width=120),
         labels_column("action", _l("操作"), AuditLog.action, ACTION_LABELS, width=80),

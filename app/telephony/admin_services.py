@@ -342,32 +342,22 @@ MAX_BLACKLIST_DELETE = 1000
 
 def delete_blacklist_entries(raw_ids) -> int:
     """Remove the rows ticked in the blacklist grid. Returns how many went."""
-    return _delete_ticked(
-        BlacklistEntry,
-        raw_ids,
-        _("请先勾选要移出黑名单的号码。"),
-        _("一次最多移出 %(n)d 个号码。", n=MAX_BLACKLIST_DELETE),
-    )
+    return _delete_ticked(BlacklistEntry, raw_ids, _("请先勾选要移出黑名单的号码。"))
 
 
 def delete_no_record_numbers(raw_ids) -> int:
     """Remove the rows ticked in the no-record grid. Returns how many went."""
-    return _delete_ticked(
-        NoRecordNumber,
-        raw_ids,
-        _("请先勾选要移出不录音号码的号码。"),
-        _("一次最多移出 %(n)d 个号码。", n=MAX_BLACKLIST_DELETE),
-    )
+    return _delete_ticked(NoRecordNumber, raw_ids, _("请先勾选要移出不录音号码的号码。"))
 
 
-def _delete_ticked(model, raw_ids, nothing_ticked, too_many) -> int:
+def _delete_ticked(model, raw_ids, nothing_ticked) -> int:
     """Rows of `model` by the ids a grid's selection posts; one by one so each removal is audited."""
     items = [str(item).strip() for item in raw_ids]
     if not items or not all(item.isdigit() for item in items):
         raise ValidationError({_("删除"): nothing_ticked})
     ids = {int(item) for item in items}
     if len(ids) > MAX_BLACKLIST_DELETE:
-        raise ValidationError({_("删除"): too_many})
+        raise ValidationError({_("删除"): _("一次最多移出 %(n)d 个号码。", n=MAX_BLACKLIST_DELETE)})
     entries = list(db.session.scalars(select(model).where(model.id.in_(ids))))
     for entry in entries:
         db.session.delete(entry)

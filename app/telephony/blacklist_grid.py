@@ -10,11 +10,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.customers.phones import try_normalize
-from app.grid.columns import labels_column, user_column
+from app.grid.columns import labels_column, local_minutes, user_column
 from app.grid.filters import text_contains
 from app.grid.services import GridColumn, GridDefinition
 from app.telephony.models_config import BLACKLIST_DIRECTIONS, BlacklistEntry, NoRecordNumber
-from app.timeutil import format_local
 
 
 def number_search(column):
@@ -33,30 +32,31 @@ def number_search(column):
     return condition
 
 
-def _local_minutes(value, row):
-    return format_local(value, "%Y-%m-%d %H:%M")
+def number_column(column, width: int) -> GridColumn:
+    """A list's number: found by any written form, masked for a role that hides numbers."""
+    return GridColumn(
+        "number",
+        _l("号码"),
+        column,
+        searchable=True,
+        mask_phone=True,
+        search_condition=number_search(column),
+        width=width,
+    )
 
 
 def blacklist_columns(user) -> list[GridColumn]:
     return [
-        GridColumn(
-            "number",
-            _l("号码"),
-            BlacklistEntry.number,
-            searchable=True,
-            mask_phone=True,
-            search_condition=number_search(BlacklistEntry.number),
-            width=140,
-        ),
+        number_column(BlacklistEntry.number, width=140),
         labels_column("direction", _l("类型"), BlacklistEntry.direction, BLACKLIST_DIRECTIONS, width=120),
         GridColumn("is_prefix", _l("前缀"), BlacklistEntry.is_prefix, type="bool", width=90),
         GridColumn("reason", _l("原因"), BlacklistEntry.reason, searchable=True, width=200),
         GridColumn("hit_count", _l("拦截次数"), BlacklistEntry.hit_count, type="number", width=120),
         GridColumn(
-            "last_hit_at", _l("最近拦截"), BlacklistEntry.last_hit_at, type="datetime", format=_local_minutes, width=140
+            "last_hit_at", _l("最近拦截"), BlacklistEntry.last_hit_at, type="datetime", format=local_minutes, width=140
         ),
         GridColumn(
-            "created_at", _l("添加时间"), BlacklistEntry.created_at, type="datetime", format=_local_minutes, width=140
+            "created_at", _l("添加时间"), BlacklistEntry.created_at, type="datetime", format=local_minutes, width=140
         ),
         user_column("created_by", _l("添加人"), BlacklistEntry.created_by_id, default_visible=False, width=100),
     ]
@@ -73,18 +73,10 @@ BLACKLIST_GRID = GridDefinition(
 
 def no_record_columns(user) -> list[GridColumn]:
     return [
-        GridColumn(
-            "number",
-            _l("号码"),
-            NoRecordNumber.number,
-            searchable=True,
-            mask_phone=True,
-            search_condition=number_search(NoRecordNumber.number),
-            width=160,
-        ),
+        number_column(NoRecordNumber.number, width=160),
         GridColumn("note", _l("备注"), NoRecordNumber.note, searchable=True, width=260),
         GridColumn(
-            "created_at", _l("添加时间"), NoRecordNumber.created_at, type="datetime", format=_local_minutes, width=140
+            "created_at", _l("添加时间"), NoRecordNumber.created_at, type="datetime", format=local_minutes, width=140
         ),
     ]
 

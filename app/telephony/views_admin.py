@@ -240,6 +240,19 @@ def blacklist_add():
     return _blacklist_saved(lambda: services.add_blacklist_entry(request.form, current_user), _("已加入黑名单。"))
 
 
+def _remove_ticked(delete, message, anchor=None):
+    """The rows ticked in one of the page's grids; their ids arrive comma-separated in `ids`."""
+    ids = [item for item in request.form.get("ids", "").split(",") if item.strip()]
+    try:
+        count = delete(ids)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _blacklist_page(400, exc.errors)
+    db.session.commit()
+    flash(message(count), "success")
+    return redirect(url_for("telephony.blacklist", _anchor=anchor))
+
+
 @bp.route("/blacklist/<int:item_id>/delete", methods=["POST"])
 @require_permission(BLACKLIST)
 def blacklist_delete(item_id):
@@ -250,16 +263,7 @@ def blacklist_delete(item_id):
 @bp.route("/blacklist/delete", methods=["POST"])
 @require_permission(BLACKLIST)
 def blacklist_delete_selected():
-    """The rows ticked in the grid; their ids arrive comma-separated in `ids`."""
-    ids = [item for item in request.form.get("ids", "").split(",") if item.strip()]
-    try:
-        count = services.delete_blacklist_entries(ids)
-    except ValidationError as exc:
-        db.session.rollback()
-        return _blacklist_page(400, exc.errors)
-    db.session.commit()
-    flash(_("已把 %(n)d 个号码移出黑名单。", n=count), "success")
-    return redirect(url_for("telephony.blacklist"))
+    return _remove_ticked(services.delete_blacklist_entries, lambda n: _("已把 %(n)d 个号码移出黑名单。", n=n))
 
 
 @bp.route("/blacklist/import", methods=["POST"])
@@ -302,13 +306,6 @@ def no_record_phone(phone_id):
 @bp.route("/blacklist/no-record/delete", methods=["POST"])
 @require_permission(BLACKLIST)
 def no_record_delete_selected():
-    """The rows ticked in the no-record grid; their ids arrive comma-separated in `ids`."""
-    ids = [item for item in request.form.get("ids", "").split(",") if item.strip()]
-    try:
-        count = services.delete_no_record_numbers(ids)
-    except ValidationError as exc:
-        db.session.rollback()
-        return _blacklist_page(400, exc.errors)
-    db.session.commit()
-    flash(_("已把 %(n)d 个号码移出不录音号码。", n=count), "success")
-    return redirect(url_for("telephony.blacklist", _anchor="no-record"))
+    return _remove_ticked(
+        services.delete_no_record_numbers, lambda n: _("已把 %(n)d 个号码移出不录音号码。", n=n), anchor="no-record"
+    )

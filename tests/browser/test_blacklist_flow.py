@@ -17,6 +17,20 @@ def add_number(page, number: str, reason: str):
     expect(page.locator(".flash-success")).to_contain_text("已加入黑名单")
 
 
+def search(page, grid_id: str, text: str):
+    """The grid after searching it for `text`."""
+    grid = page.locator(f"#grid-{grid_id}")
+    grid.locator(".zgrid-search").fill(text)
+    grid.locator(".zgrid-search").press("Enter")
+    return grid
+
+
+def remove_ticked(page, form_id: str):
+    """Press the form's "移出所选" and accept its confirmation."""
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(f"#{form_id} button[type=submit]").click()
+
+
 def test_tick_and_remove_blacklisted_numbers(live_server, live_data, login_page, page):
     base = live_server.url
     tag = secrets.token_hex(3)
@@ -28,12 +42,9 @@ def test_tick_and_remove_blacklisted_numbers(live_server, live_data, login_page,
     add_number(page, f"139 1234 {digits}", f"保留{tag}")
     add_number(page, f"+86 138-1234-{digits}", f"移出{tag}")
 
-    grid = page.locator("#grid-blacklist")
-    grid.locator(".zgrid-search").fill(tag)
-    grid.locator(".zgrid-search").press("Enter")
+    grid = search(page, "blacklist", tag)
     expect(grid.locator(".zgrid-total")).to_have_text("共 2 条")
-    grid.locator(".zgrid-search").fill(f"138-1234-{digits}")
-    grid.locator(".zgrid-search").press("Enter")
+    search(page, "blacklist", f"138-1234-{digits}")
     expect(grid.locator(".zgrid-total")).to_have_text("共 1 条")
     row = grid.locator(".tabulator-row", has_text=gone)
     expect(row).to_contain_text(f"移出{tag}")
@@ -43,13 +54,10 @@ def test_tick_and_remove_blacklisted_numbers(live_server, live_data, login_page,
     row.locator(".zgrid-select-cell input[type=checkbox]").check()
     expect(remove).to_be_enabled()
     expect(remove).to_contain_text("(1)")
-    page.once("dialog", lambda dialog: dialog.accept())
-    remove.click()
+    remove_ticked(page, "blacklist-delete-form")
     expect(page.locator(".flash-success")).to_contain_text("已把 1 个号码移出黑名单")
 
-    grid = page.locator("#grid-blacklist")
-    grid.locator(".zgrid-search").fill(tag)
-    grid.locator(".zgrid-search").press("Enter")
+    grid = search(page, "blacklist", tag)
     expect(grid.locator(".zgrid-total")).to_have_text("共 1 条")
     expect(grid.locator(".tabulator-row", has_text=keep)).to_be_visible()
 
@@ -67,9 +75,7 @@ def test_tick_and_remove_no_record_numbers(live_server, live_data, login_page, p
         page.click("form[action$='/no-record'] button[type=submit]")
         expect(page.locator(".flash-success")).to_contain_text("已加入不录音号码")
 
-    grid = page.locator("#grid-no_record")
-    grid.locator(".zgrid-search").fill(tag)
-    grid.locator(".zgrid-search").press("Enter")
+    grid = search(page, "no_record", tag)
     expect(grid.locator(".zgrid-total")).to_have_text("共 2 条")
     row = grid.locator(".tabulator-row", has_text=f"移出{tag}")
     expect(row).to_contain_text(f"1365555{digits}")
@@ -80,12 +86,9 @@ def test_tick_and_remove_no_record_numbers(live_server, live_data, login_page, p
     row.locator(".zgrid-select-cell input[type=checkbox]").check()
     expect(remove).to_contain_text("(1)")
     expect(blacklist_remove).to_be_disabled()  # ticks in one grid are not the other's
-    page.once("dialog", lambda dialog: dialog.accept())
-    remove.click()
+    remove_ticked(page, "no-record-delete-form")
     expect(page.locator(".flash-success")).to_contain_text("已把 1 个号码移出不录音号码")
 
-    grid = page.locator("#grid-no_record")
-    grid.locator(".zgrid-search").fill(tag)
-    grid.locator(".zgrid-search").press("Enter")
+    grid = search(page, "no_record", tag)
     expect(grid.locator(".zgrid-total")).to_have_text("共 1 条")
     expect(grid.locator(".tabulator-row", has_text=f"保留{tag}")).to_be_visible()

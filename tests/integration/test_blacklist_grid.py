@@ -30,6 +30,12 @@ def _add(number, direction="inbound", is_prefix=False, reason="", created_at=Non
     return entry
 
 
+def _export_csv(client, url, filters):
+    """The current query (`filters`) exported as CSV: the response and its rows."""
+    response = client.get(url, query_string={"format": "csv", "filter": json.dumps(filters)})
+    return response, _csv(response)
+
+
 def _csv(response):
     assert response.status_code == 200
     return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
@@ -101,11 +107,9 @@ def test_blacklist_export_has_the_current_query_and_imports_back(admin_client):
     _add("0755", "both", is_prefix=True, reason="整段")
     _add("13900000000", "outbound", reason="other")
     db.session.commit()
-    response = admin_client.get(
-        "/phone/blacklist/export",
-        query_string={"format": "csv", "filter": json.dumps([{"field": "direction", "op": "ne", "value": "outbound"}])},
+    response, table = _export_csv(
+        admin_client, "/phone/blacklist/export", [{"field": "direction", "op": "ne", "value": "outbound"}]
     )
-    table = _csv(response)
     assert quote("黑名单.csv") in response.headers["Content-Disposition"]
     assert table[0][:4] == ["号码", "类型", "前缀", "原因"]
     assert sorted(row[:4] for row in table[1:]) == [
@@ -195,11 +199,9 @@ def test_no_record_export_has_the_current_query(admin_client):
     _no_record("13812345678", note="董事长")
     _no_record("13900000000", note="=cmd|' /C calc'!A0")
     db.session.commit()
-    response = admin_client.get(
-        "/phone/blacklist/no-record/export",
-        query_string={"format": "csv", "filter": json.dumps([{"field": "number", "op": "starts", "value": "139"}])},
+    response, table = _export_csv(
+        admin_client, "/phone/blacklist/no-record/export", [{"field": "number", "op": "starts", "value": "139"}]
     )
-    table = _csv(response)
     assert quote("不录音号码.csv") in response.headers["Content-Disposition"]
     assert table[0][:2] == ["号码", "备注"]
     assert [row[:2] for row in table[1:]] == [["13900000000", "'=cmd|' /C calc'!A0"]]
