@@ -554,14 +554,14 @@ def _run_batch(batch) -> None:
     its own, so one failing change is rolled back alone (each unit has its own savepoint)."""
     announcements = []
     for group in _groups(batch):
+        if len(group) == 1:
+            _run_batch_units(group, announcements)
+            continue
         try:
             with db.session.begin_nested():
-                after_commit = _apply_activities(group) if len(group) > 1 else group[0][0](*group[0][1])
+                after_commit = _apply_activities(group)
         except Exception:
-            if len(group) > 1:
-                _run_batch_units(group, announcements)
-            else:
-                log.exception("live model: %s failed", getattr(group[0][0], "__name__", group[0][0]))
+            _run_batch_units(group, announcements)  # one at a time: only the failing change is lost
             continue
         if after_commit:
             announcements.append(after_commit)
